@@ -1,0 +1,310 @@
+"""The console chat: the same flows as on Telegram, in a terminal, with no token and no server.
+
+Interactive mode prints bot messages with numbered buttons (type the number to press) and
+takes a few console commands of its own:
+
+    /as ID         play the person with this Telegram id (resident, staff or manager)
+    /in CHAT       talk in another chat: `private`, `staff` (the staff chat) or a chat id
+    /photo PATH [caption]   send a photo
+    /quit          leave
+
+`--jsonl` mode reads one JSON event per line and writes one JSON line per bot output
+(CONTRACTS.md, "courtyard chat --jsonl").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from bot.engine.engine import Engine
+from bot.engine.events import ChatKind, ChatRef, Incoming, Photo, Press, UserRef, split_command
+from bot.engine.replies import Delivered, Edit, Keyboard, Send, Toast
+from bot.services import Services
+
+PREFIX_BOT = "🤖"
+
+
+def _buttons_json(buttons: Keyboard) -> list[list[dict[str, str]]]:
+    return [
+        [
+            {"text": b.text, "data": b.data}
+            if b.data is not None
+            else {"text": b.text, "url": b.url or ""}
+            for b in row
+        ]
+        for row in buttons
+    ]
+
+
+@dataclass
+class ConsoleTransport:
+    """Delivers to the terminal; keeps every chat's messages so buttons can be pressed."""
+
+    write: Callable[[str], None]
+    jsonl: bool = False
+    current_chat: int = 0
+    next_id: dict[int, int] = field(default_factory=dict)
+    messages: dict[int, dict[int, tuple[str, Keyboard]]] = field(default_factory=dict)
+    last_with_buttons: dict[int, int] = field(default_factory=dict)
+    chat_names: dict[int, str] = field(default_factory=dict)
+
+    async def send(self, message: Send) -> Delivered:
+        chat = message.chat_id
+        message_id = self.next_id.get(chat, 0) + 1
+        self.next_id[chat] = message_id
+        self.messages.setdefault(chat, {})[message_id] = (message.text, message.buttons)
+        if any(b.data for row in message.buttons for b in row):
+            self.last_with_buttons[chat] = message_id
+        if self.jsonl:
+            line: dict[str, Any] = {"chat": chat, "message_id": message_id, "text": message.text}
+            line["buttons"] = _buttons_json(message.buttons)
+            if message.photos:
+                line["photos"] = list(message.photos)
+            self.write(json.dumps(line, ensure_ascii=False))
+        else:
+            self._show(chat, message.text, message.buttons, photos=message.photos)
+        return Delivered(message_id=message_id)
+
+    async def edit(self, message: Edit, *, chat_id: int, message_id: int) -> None:
+        known = self.messages.get(chat_id, {})
+        if message_id not in known:
+            return
+        known[message_id] = (message.text, message.buttons)
+        if self.jsonl:
+            line = {"chat": chat_id, "edit": message_id, "text": message.text}
+            line["buttons"] = _buttons_json(message.buttons)
+            self.write(json.dumps(line, ensure_ascii=False))
+        else:
+            self._show(chat_id, message.text, message.buttons, edited=True)
+
+    async def toast(self, press_id: str, toast: Toast) -> None:
+        if toast.text:
+            if self.jsonl:
+                self.write(json.dumps({"toast": toast.text}, ensure_ascii=False))
+            else:
+                self.write(f"   💬 {toast.text}")
+
+    def _show(
+        self,
+        chat: int,
+        text: str,
+        buttons: Keyboard,
+        *,
+        edited: bool = False,
+        photos: tuple[str, ...] = (),
+    ) -> None:
+        where = "" if chat == self.current_chat else f"[→ {self.chat_names.get(chat, chat)}] "
+        mark = "✏️ " if edited else ""
+        lines = text.rstrip().splitlines() or [""]
+        self.write(f"{PREFIX_BOT} {where}{mark}{lines[0]}")
+        for line in lines[1:]:
+            self.write(f"   {line}")
+        for photo in photos:
+            self.write(f"   🖼  {photo}")
+        number = 0
+        for row in buttons:
+            cells = []
+            for button in row:
+                if button.data is not None:
+                    number += 1
+                    cells.append(f"[{number}] {button.text}")
+                else:
+                    cells.append(f"[🔗 {button.text}: {button.url}]")
+            self.write("   " + "   ".join(cells))
+
+    def button_data(self, chat: int, number: int) -> tuple[str, int] | None:
+        """The data of button `number` on the newest message with buttons in `chat`."""
+        message_id = self.last_with_buttons.get(chat)
+        if message_id is None:
+            return None
+        _, buttons = self.messages[chat][message_id]
+        pressable = [b for row in buttons for b in row if b.data is not None]
+        if not 1 <= number <= len(pressable):
+            return None
+        return pressable[number - 1].data or "", message_id
+
+    def message_of(self, chat: int, data: str) -> int | None:
+        """The newest message in `chat` that carries a button with `data`."""
+        for message_id in sorted(self.messages.get(chat, {}), reverse=True):
+            _, buttons = self.messages[chat][message_id]
+            if any(b.data == data for row in buttons for b in row):
+                return message_id
+        return None
+
+
+@dataclass
+class Persona:
+    user_id: int
+    name: str = ""
+    lang: str | None = None
+    chat_id: int | None = None
+    chat_kind: ChatKind = ChatKind.PRIVATE
+    chat_title: str = ""
+
+    @property
+    def chat(self) -> int:
+        return self.chat_id if self.chat_id is not None else self.user_id
+
+
+class ConsoleChat:
+    """Reads lines, turns them into events for the engine, prints what comes back."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        services: Services,
+        transport: ConsoleTransport,
+        *,
+        persona: Persona,
+        staff_chats: dict[int, str] | None = None,
+    ) -> None:
+        self.engine, self.services, self.transport = engine, services, transport
+        self.persona = persona
+        self.staff_chats = staff_chats or {}
+        self._press_counter = 0
+        transport.current_chat = persona.chat
+
+    async def run(self, stdin: IO[str]) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self.transport.jsonl:
+                self.transport.write(self._prompt())
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line:
+                return
+            line = line.strip()
+            if not line:
+                continue
+            if self.transport.jsonl:
+                await self._jsonl_line(line)
+            elif not await self._console_line(line):
+                return
+
+    def _prompt(self) -> str:
+        chat = self.persona.chat
+        where = (
+            "private" if chat == self.persona.user_id else self.transport.chat_names.get(chat, chat)
+        )
+        return f"── you are {self.persona.name or self.persona.user_id} in {where} ──"
+
+    async def _console_line(self, line: str) -> bool:
+        parsed = split_command(line)
+        if parsed is not None:
+            name, args, _ = parsed
+            if name in ("quit", "exit"):
+                return False
+            if name == "as":
+                self._switch_persona(args)
+                return True
+            if name == "in":
+                self._switch_chat(args)
+                return True
+            if name == "photo":
+                path, _, caption = args.partition(" ")
+                await self.engine.handle(self._event(photos=(Photo(path),), text=caption or None))
+                return True
+        if line.isdigit():
+            found = self.transport.button_data(self.persona.chat, int(line))
+            if found is None:
+                self.transport.write("   (no such button here)")
+                return True
+            data, message_id = found
+            await self.engine.handle(self._press_event(data, message_id))
+            return True
+        await self.engine.handle(self._text_event(line))
+        return True
+
+    def _switch_persona(self, args: str) -> None:
+        words = args.split()
+        if not words or not words[0].lstrip("-").isdigit():
+            self.transport.write("   usage: /as TELEGRAM_ID [zh|en]")
+            return
+        self.persona = Persona(
+            user_id=int(words[0]), lang=words[1] if len(words) > 1 else self.persona.lang
+        )
+        self.transport.current_chat = self.persona.chat
+        self.transport.write(f"   now playing user {self.persona.user_id}")
+
+    def _switch_chat(self, args: str) -> None:
+        target = args.strip()
+        if target in ("", "private"):
+            self.persona.chat_id, self.persona.chat_kind = None, ChatKind.PRIVATE
+        elif target == "staff" and self.staff_chats:
+            chat_id = next(iter(self.staff_chats))
+            self.persona.chat_id, self.persona.chat_kind = chat_id, ChatKind.GROUP
+        elif target.lstrip("-").isdigit():
+            chat_id = int(target)
+            self.persona.chat_id = chat_id
+            self.persona.chat_kind = ChatKind.PRIVATE if chat_id > 0 else ChatKind.GROUP
+        else:
+            self.transport.write("   usage: /in private | staff | CHAT_ID")
+            return
+        self.transport.current_chat = self.persona.chat
+
+    async def _jsonl_line(self, line: str) -> None:
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or "from" not in item:
+                raise ValueError('each line must be an object with "from"')
+            event = self._jsonl_event(item)
+        except (ValueError, TypeError) as exc:
+            self.transport.write(json.dumps({"error": str(exc)}, ensure_ascii=False))
+            return
+        await self.engine.handle(event)
+
+    def _jsonl_event(self, item: dict[str, Any]) -> Incoming:
+        user_id = int(item["from"])
+        chat_id = int(item.get("chat", user_id))
+        kind_name = item.get("chat_type") or ("private" if chat_id == user_id else "group")
+        if kind_name not in ("private", "group"):
+            raise ValueError('"chat_type" must be "private" or "group"')
+        self.persona = Persona(
+            user_id=user_id,
+            name=str(item.get("name", "")),
+            lang=item.get("lang"),
+            chat_id=chat_id,
+            chat_kind=ChatKind(kind_name),
+        )
+        if "press" in item:
+            data = str(item["press"])
+            return self._press_event(data, self.transport.message_of(chat_id, data))
+        if "photo" in item:
+            return self._event(photos=(Photo(str(item["photo"])),), text=item.get("caption"))
+        text = item.get("text")
+        if not isinstance(text, str):
+            raise ValueError('a line needs "text", "press" or "photo"')
+        return self._text_event(text)
+
+    def _event(self, **fields: Any) -> Incoming:
+        p = self.persona
+        return Incoming(
+            user=UserRef(p.user_id, p.name, p.lang),
+            chat=ChatRef(p.chat, p.chat_kind, p.chat_title),
+            **fields,
+        )
+
+    def _text_event(self, text: str) -> Incoming:
+        parsed = split_command(text, self.services.bot_username)
+        if parsed is not None:
+            name, args, ours = parsed
+            return self._event(text=text, command=name, args=args, addressed=ours)
+        mention = f"@{self.services.bot_username}".lower()
+        addressed = self.persona.chat_kind is ChatKind.PRIVATE or mention in text.lower()
+        return self._event(text=text, addressed=addressed)
+
+    def _press_event(self, data: str, message_id: int | None) -> Incoming:
+        self._press_counter += 1
+        return self._event(press=Press(data, message_id, f"console-{self._press_counter}"))
+
+
+def stdout_writer(stream: IO[str] = sys.stdout) -> Callable[[str], None]:
+    def write(line: str) -> None:
+        stream.write(line + "\n")
+        stream.flush()
+
+    return write

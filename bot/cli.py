@@ -1,0 +1,99 @@
+"""The `courtyard` command line (CONTRACTS.md, "Command line")."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.settings import Settings, load_settings
+
+Command = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="courtyard", description="Courtyard: the residential-compound assistant."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="seed the demo compound and open the console chat")
+    demo.add_argument("--seed-only", action="store_true", help="seed and exit")
+    demo.set_defaults(run=_lazy("bot.commands.console", "demo"))
+
+    chat = sub.add_parser("chat", help="the console chat")
+    chat.add_argument("--as", dest="as_user", type=int, help="Telegram id to play")
+    chat.add_argument("--jsonl", action="store_true", help="JSON lines in and out")
+    chat.set_defaults(run=_lazy("bot.commands.console", "chat"))
+
+    run = sub.add_parser("run", help="run the Telegram bot")
+    run.add_argument("--webhook", action="store_true", help="webhook mode instead of polling")
+    run.set_defaults(run=_lazy("bot.commands.telegram", "run"))
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="create or migrate the schema").set_defaults(
+        run=_lazy("bot.commands.admin", "db_upgrade")
+    )
+
+    imp = sub.add_parser("import", help="import a CSV file (all rows or none)")
+    imp.add_argument("kind", choices=["compounds", "units", "residents", "staff"])
+    imp.add_argument("file")
+    imp.set_defaults(run=_lazy("bot.commands.admin", "import_csv"))
+
+    invite = sub.add_parser("invite", help="create a one-time invite code for a unit")
+    invite.add_argument("--unit", required=True, help="unit label, e.g. 3-2-1502")
+    invite.add_argument("--compound", help="compound code (needed when there are several)")
+    invite.add_argument("--role", default="owner", choices=["owner", "tenant", "family"])
+    invite.set_defaults(run=_lazy("bot.commands.admin", "invite"))
+
+    _add_knowledge_commands(sub)
+    return parser
+
+
+def _add_knowledge_commands(sub: argparse._SubParsersAction) -> None:
+    try:
+        from knowledge.cli import add_commands
+    except ImportError:  # the knowledge package is optional while it is being built
+        return
+    add_commands(sub)
+
+
+def _lazy(module: str, name: str) -> Command:
+    """Imports a command's module only when it runs: `courtyard --help` stays fast."""
+
+    async def runner(args: argparse.Namespace, settings: Settings) -> int:
+        import importlib
+
+        return await getattr(importlib.import_module(module), name)(args, settings)
+
+    return runner
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]).upper() or "settings"
+        print(f"courtyard: invalid setting {where}: {first['msg']}", file=sys.stderr)
+        return 2
+    from bot.logs import configure_logging
+
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    configure_logging(settings.log_level, hide=[token])
+    logging.getLogger(__name__).debug("running %s", args.command)
+    try:
+        return asyncio.run(args.run(args, settings))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""Operator commands: `db upgrade`, `import`, `invite`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.settings import Settings
+from storage.db import Database
+from storage.migrate import SchemaOutOfDate, require_current, upgrade
+
+
+async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    await upgrade(settings.database_url)
+    print("schema is up to date")
+    return 0
+
+
+async def _open(settings: Settings) -> Database | None:
+    db = Database(settings.database_url)
+    try:
+        await require_current(db.write_engine)
+    except SchemaOutOfDate as exc:
+        await db.dispose()
+        print(f"courtyard: {exc}", file=sys.stderr)
+        return None
+    return db
+
+
+async def invite(args: argparse.Namespace, settings: Settings) -> int:
+    """Prints a one-time invite code for a unit as the last line of output."""
+    from sqlalchemy import select
+
+    from storage.models import Compound, ResidencyRole, utcnow
+    from storage.repos.compounds import compound_by_code, unit_by_label
+    from storage.repos.invites import create_invite
+
+    db = await _open(settings)
+    if db is None:
+        return 2
+    try:
+        async with db.write() as session:
+            if args.compound:
+                compound = await compound_by_code(session, args.compound)
+                if compound is None:
+                    print(f"courtyard: no compound with code {args.compound!r}", file=sys.stderr)
+                    return 1
+            else:
+                compounds = (await session.scalars(select(Compound).limit(2))).all()
+                if len(compounds) != 1:
+                    print("courtyard: several compounds: name one with --compound", file=sys.stderr)
+                    return 1
+                compound = compounds[0]
+            unit = await unit_by_label(session, compound.id, args.unit)
+            if unit is None:
+                print(f"courtyard: no unit {args.unit!r} in {compound.code}", file=sys.stderr)
+                return 1
+            code = await create_invite(
+                session,
+                compound_id=compound.id,
+                unit_id=unit.id,
+                role=ResidencyRole(args.role),
+                now=utcnow(),
+            )
+            print(f"invite for {unit.label} ({args.role}) in {compound.code}, valid 30 days:")
+            print(code.code)
+        return 0
+    finally:
+        await db.dispose()

@@ -1,0 +1,278 @@
+"""The engine: takes one event from any messenger, runs the right flow, delivers what it says.
+
+For each event, in one database transaction: the person is found or created, their roles and
+compound are loaded, the conversation state is read, the flow runs, the state is saved. Only
+after the commit are replies delivered, so nothing a user sees refers to data that was rolled
+back. Events of one user are handled strictly one after another (`KeyedLocks`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Protocol
+
+from sqlalchemy import select, update
+
+from bot.engine.buttons import ButtonData, InvalidButton
+from bot.engine.context import Context
+from bot.engine.events import ChatKind, Incoming
+from bot.engine.ordering import KeyedLocks
+from bot.engine.replies import Button, Delivered, Edit, Outbound, Send, Toast, keyboard
+from bot.i18n import normalize_locale, translate
+from bot.logs import new_reference
+from bot.services import Services
+from storage.models import Person, SentMessage
+from storage.repos import compounds as compound_repo
+from storage.repos.conversations import load_conversation, save_conversation
+from storage.repos.people import ensure_person, load_actor
+
+log = logging.getLogger(__name__)
+
+
+class Transport(Protocol):
+    """What a messenger adapter does for the engine."""
+
+    async def send(self, message: Send) -> Delivered: ...
+
+    async def edit(self, message: Edit, *, chat_id: int, message_id: int) -> None: ...
+
+    async def toast(self, press_id: str, toast: Toast) -> None: ...
+
+
+class Engine:
+    def __init__(self, services: Services, transport: Transport) -> None:
+        self.services = services
+        self.transport = transport
+        self.locks = KeyedLocks()
+
+    async def handle(self, event: Incoming) -> list[Outbound]:
+        """Handles one event and delivers its replies; returns them (tests read them)."""
+        async with self.locks.hold(event.user.id):
+            try:
+                out = await self._run(event)
+            except Exception:
+                out = await self._apologise(event)
+            await self.deliver(out, press_id=event.press.press_id if event.press else None)
+            return out
+
+    async def _run(self, event: Incoming) -> list[Outbound]:
+        settings = self.services.settings
+        async with self.services.db.write() as session:
+            messenger_locale = normalize_locale(event.user.language_code, default="")
+            person = await ensure_person(
+                session,
+                telegram_id=event.user.id,
+                name=event.user.name,
+                locale=messenger_locale or None,
+            )
+            actor = await load_actor(session, person, manager_ids=settings.manager_ids)
+            compound = None
+            if event.chat.kind is ChatKind.GROUP:
+                binding = await compound_repo.chat_binding(session, event.chat.id)
+                if binding is not None:
+                    compound = await session.get(compound_repo.Compound, binding.compound_id)
+            if compound is None and actor.compound_ids():
+                compound = await session.get(compound_repo.Compound, actor.compound_ids()[0])
+            if compound is None:
+                compound = await compound_repo.only_compound(session)
+            locale = person.locale or (compound.locale if compound else settings.default_locale)
+            conversation = await load_conversation(session, event.user.id, event.chat.id)
+            ctx = Context(
+                event=event,
+                session=session,
+                services=self.services,
+                actor=actor,
+                compound=compound,
+                conversation=conversation,
+                locale=locale,
+            )
+            await self._dispatch(ctx)
+            await save_conversation(session, conversation)
+        return ctx.out
+
+    async def _dispatch(self, ctx: Context) -> None:
+        event, flows = ctx.event, self.services.flows
+        if event.press is not None:
+            await self._on_press(ctx)
+        elif event.command is not None:
+            await self._on_command(ctx)
+        elif event.unsupported is not None:
+            if event.is_private or event.addressed:
+                ctx.say("common-unsupported", kind=ctx.t(f"kind-{event.unsupported.value}"))
+        elif ctx.conversation.active and (event.text or event.photos):
+            for interrupt in flows.interrupts:
+                if await interrupt(ctx):
+                    return
+            handler = flows.steps.get((ctx.conversation.flow, ctx.conversation.step or ""))
+            if handler is None:
+                # A step that no longer exists (the flow changed between releases).
+                log.warning("dropping conversation at unknown step %s", ctx.conversation.step)
+                ctx.conversation.finish()
+                ctx.say("common-conversation-lost")
+                return
+            await handler(ctx)
+        elif event.text and flows.text is not None:
+            await flows.text(ctx)
+        elif event.photos and (event.is_private or event.addressed):
+            ctx.say("common-photo-without-flow")
+
+    async def _on_command(self, ctx: Context) -> None:
+        event, flows = ctx.event, self.services.flows
+        command = flows.commands.get(event.command or "")
+        if command is None:
+            if event.is_private or event.addressed:
+                ctx.say("common-unknown-command", command=event.command)
+            return
+        if command.private_only and not event.is_private:
+            link = self.services.deep_link(command.name)
+            ctx.say(
+                "common-private-only",
+                keyboard([Button(ctx.t("common-open-private"), url=link)]),
+            )
+            return
+        await command.handler(ctx)
+
+    async def _on_press(self, ctx: Context) -> None:
+        press = ctx.event.press
+        assert press is not None
+        flows = self.services.flows
+        try:
+            data = flows.buttons.parse(press.data)
+        except InvalidButton as exc:
+            log.info("rejected press %r from %s: %s", press.data, ctx.event.user.id, exc)
+            self._stale(ctx)
+            return
+        if _carries_nonce(data) and data.nonce != ctx.conversation.nonce:  # type: ignore[attr-defined]
+            self._stale(ctx)
+            return
+        await flows.presses[type(data)](ctx, data)
+
+    @staticmethod
+    def _stale(ctx: Context) -> None:
+        ctx.toast(ctx.t("common-button-invalid"), alert=True)
+
+    async def _apologise(self, event: Incoming) -> list[Outbound]:
+        """Logs the failure under a reference, apologises to the user, tells the staff chat."""
+        reference = new_reference()
+        log.exception(
+            "error %s handling %s from user %s in chat %s",
+            reference,
+            _describe(event),
+            event.user.id,
+            event.chat.id,
+        )
+        locale = normalize_locale(event.user.language_code, self.services.settings.default_locale)
+        out: list[Outbound] = [
+            Send(
+                chat_id=event.chat.id,
+                text=translate(locale, "error-apology", reference=reference),
+                thread_id=event.thread_id,
+            )
+        ]
+        try:
+            out.extend(await self._staff_alerts(event, reference))
+        except Exception:
+            log.exception("could not find a staff chat to report error %s", reference)
+        return out
+
+    async def _staff_alerts(self, event: Incoming, reference: str) -> list[Outbound]:
+        async with self.services.db.read() as session:
+            person = await session.scalar(select(Person).where(Person.telegram_id == event.user.id))
+            compound_ids: list[int] = []
+            binding = await compound_repo.chat_binding(session, event.chat.id)
+            if binding is not None:
+                compound_ids.append(binding.compound_id)
+            if person is not None:
+                actor = await load_actor(session, person, manager_ids=frozenset())
+                compound_ids.extend(actor.compound_ids())
+            if not compound_ids:
+                only = await compound_repo.only_compound(session)
+                compound_ids = [only.id] if only else []
+            alerts: list[Outbound] = []
+            for compound_id in dict.fromkeys(compound_ids):
+                staff = await compound_repo.staff_chat(session, compound_id)
+                if staff is None or staff.chat_id == event.chat.id:
+                    continue
+                compound = await session.get(compound_repo.Compound, compound_id)
+                text = translate(
+                    compound.locale if compound else "zh",
+                    "error-staff-alert",
+                    reference=reference,
+                    user=event.user.id,
+                    what=_describe(event),
+                )
+                alerts.append(Send(chat_id=staff.chat_id, text=text))
+            return alerts
+
+    async def deliver(self, out: list[Outbound], *, press_id: str | None = None) -> None:
+        """Sends, edits and answers in order; remembers messages sent under a `ref`."""
+        answered = False
+        sent_refs: list[SentMessage] = []
+        blocked: list[int] = []
+        for item in out:
+            try:
+                if isinstance(item, Toast):
+                    if press_id is not None and not answered:
+                        await self.transport.toast(press_id, item)
+                        answered = True
+                elif isinstance(item, Send):
+                    result = await self.transport.send(item)
+                    if result.blocked:
+                        blocked.append(item.chat_id)
+                    elif item.ref and result.message_id is not None:
+                        sent_refs.append(
+                            SentMessage(
+                                ref=item.ref, chat_id=item.chat_id, message_id=result.message_id
+                            )
+                        )
+                else:
+                    for chat_id, message_id in await self._targets(item):
+                        await self.transport.edit(item, chat_id=chat_id, message_id=message_id)
+            except Exception:
+                log.exception("delivery of %s failed", type(item).__name__)
+        if press_id is not None and not answered:
+            # Telegram shows a spinner on the button until the press is answered.
+            try:
+                await self.transport.toast(press_id, Toast(""))
+            except Exception:
+                log.exception("could not answer a press")
+        if sent_refs or blocked:
+            await self._remember(sent_refs, blocked)
+
+    async def _targets(self, edit: Edit) -> list[tuple[int, int]]:
+        if edit.ref is None:
+            if edit.chat_id is None or edit.message_id is None:
+                return []
+            return [(edit.chat_id, edit.message_id)]
+        async with self.services.db.read() as session:
+            rows = await session.execute(
+                select(SentMessage.chat_id, SentMessage.message_id).where(
+                    SentMessage.ref == edit.ref
+                )
+            )
+            return [(chat_id, message_id) for chat_id, message_id in rows]
+
+    async def _remember(self, sent: list[SentMessage], blocked: list[int]) -> None:
+        async with self.services.db.write() as session:
+            session.add_all(sent)
+            if blocked:
+                await session.execute(
+                    update(Person)
+                    .where(Person.telegram_id.in_(blocked))
+                    .values(blocked_at=self.services.clock())
+                )
+
+
+def _carries_nonce(data: ButtonData) -> bool:
+    return any(f.name == "nonce" for f in dataclasses.fields(data))  # type: ignore[arg-type]
+
+
+def _describe(event: Incoming) -> str:
+    if event.press is not None:
+        return f"press {event.press.data.split(':', 1)[0]}"
+    if event.command is not None:
+        return f"/{event.command}"
+    if event.photos:
+        return "photo"
+    return "text" if event.text else "message"

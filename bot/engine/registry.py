@@ -1,0 +1,60 @@
+"""Where flows declare what they answer: commands, buttons, conversation steps, intents.
+
+Each handler module has a `register(flows)` function; the application factory calls them.
+Importing a module registers nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.engine.buttons import ButtonData, ButtonRegistry
+from bot.engine.context import Context
+
+Handler = Callable[[Context], Awaitable[None]]
+PressHandler = Callable[[Context, Any], Awaitable[None]]
+# An interrupt sees every text before the current step does and returns True when it took the
+# message over (an emergency in the middle of a form).
+Interrupt = Callable[[Context], Awaitable[bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    handler: Handler
+    private_only: bool = False  # in a group, the bot points to a private chat instead
+    hidden: bool = False  # not listed in the command menu
+
+
+@dataclass(slots=True)
+class Flows:
+    commands: dict[str, Command] = field(default_factory=dict)
+    presses: dict[type[ButtonData], PressHandler] = field(default_factory=dict)
+    steps: dict[tuple[str, str], Handler] = field(default_factory=dict)
+    intents: dict[str, Handler] = field(default_factory=dict)
+    interrupts: list[Interrupt] = field(default_factory=list)
+    buttons: ButtonRegistry = field(default_factory=ButtonRegistry)
+    # Free text that no step claimed: the knowledge base and router (handlers/faq.py).
+    text: Handler | None = None
+
+    def command(
+        self, name: str, handler: Handler, *, private_only: bool = False, hidden: bool = False
+    ) -> None:
+        if name in self.commands:
+            raise ValueError(f"command /{name} registered twice")
+        self.commands[name] = Command(name, handler, private_only, hidden)
+
+    def press(self, button: type[ButtonData], handler: PressHandler) -> None:
+        self.buttons.register(button)
+        self.presses[button] = handler
+
+    def step(self, flow: str, step: str, handler: Handler) -> None:
+        self.steps[(flow, step)] = handler
+
+    def intent(self, intent: str, handler: Handler) -> None:
+        self.intents[intent] = handler
+
+    def interrupt(self, handler: Interrupt) -> None:
+        self.interrupts.append(handler)

@@ -1,0 +1,65 @@
+"""What a flow asks the messenger to do: send, edit, answer a press."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button: `data` comes back as a press; `url` opens a link instead."""
+
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+def keyboard(*rows: list[Button] | tuple[Button, ...]) -> Keyboard:
+    return tuple(tuple(row) for row in rows if row)
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """A new message to a chat. `ref` names it so that it can be edited later."""
+
+    chat_id: int
+    text: str
+    buttons: Keyboard = ()
+    photos: tuple[str, ...] = ()
+    thread_id: int | None = None
+    ref: str | None = None
+    reply_to: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replaces the text and buttons of an earlier message: by id, or every message with `ref`."""
+
+    text: str
+    buttons: Keyboard = ()
+    chat_id: int | None = None
+    message_id: int | None = None
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Toast:
+    """The short note shown when a button is pressed."""
+
+    text: str
+    alert: bool = False
+
+
+Outbound = Send | Edit | Toast
+
+
+@dataclass(slots=True)
+class Delivered:
+    """What happened to one outbound message, as the transport reports it."""
+
+    message_id: int | None = None
+    blocked: bool = False
+    errors: list[str] = field(default_factory=list)

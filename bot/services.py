@@ -1,0 +1,30 @@
+"""The long-lived things a handler may need, built once by the application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.settings import Settings
+from storage.db import Database
+from storage.models import utcnow
+
+if TYPE_CHECKING:
+    from bot.engine.registry import Flows
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    db: Database
+    flows: Flows
+    clock: Callable[[], datetime] = utcnow
+    # The messenger's name for the bot, for deep links (t.me/<name>?start=...).
+    bot_username: str = "courtyard_bot"
+    # Optional parts that later flows attach (knowledge router, scheduler, ...).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def deep_link(self, payload: str) -> str:
+        return f"https://t.me/{self.bot_username}?start={payload}"

@@ -1,0 +1,120 @@
+"""Help, menu, cancel and language: the commands that always answer, in any state."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from bot.engine.buttons import ButtonData
+from bot.engine.context import Context
+from bot.engine.registry import Flows
+from bot.engine.replies import Keyboard, keyboard
+from bot.i18n import LOCALES
+
+
+class MenuItem(enum.StrEnum):
+    ASK = "ask"
+    BIND = "bind"
+    LANG = "lang"
+    HELP = "help"
+
+
+@dataclass(frozen=True, slots=True)
+class MenuPress(ButtonData):
+    prefix = "m"
+    item: MenuItem
+
+
+@dataclass(frozen=True, slots=True)
+class LanguagePress(ButtonData):
+    prefix = "lg"
+    locale: str
+
+
+async def show_help(ctx: Context) -> None:
+    """Says what the bot can do here and how to leave a step."""
+    if ctx.compound is None:
+        ctx.say("common-help-no-compound", menu_keyboard(ctx))
+    else:
+        ctx.say("common-help", menu_keyboard(ctx), compound=ctx.compound.name)
+
+
+async def show_menu(ctx: Context) -> None:
+    """Shows the menu buttons that fit who the user is."""
+    ctx.say("common-menu-title", menu_keyboard(ctx))
+
+
+def menu_keyboard(ctx: Context) -> Keyboard:
+    t = ctx.t
+    rows = [[ctx.button(t("common-menu-ask"), MenuPress(MenuItem.ASK))]]
+    if ctx.event.is_private and not ctx.actor.is_resident():
+        rows.append([ctx.button(t("common-menu-bind"), MenuPress(MenuItem.BIND))])
+    rows.append(
+        [
+            ctx.button(t("common-menu-lang"), MenuPress(MenuItem.LANG)),
+            ctx.button(t("common-menu-help"), MenuPress(MenuItem.HELP)),
+        ]
+    )
+    return keyboard(*rows)
+
+
+async def cancel(ctx: Context) -> None:
+    """Leaves whatever conversation the user is in; what was typed is discarded."""
+    if ctx.conversation.active:
+        ctx.conversation.finish()
+        ctx.say("common-cancelled", menu_keyboard(ctx))
+    else:
+        ctx.say("common-nothing-to-cancel")
+
+
+async def choose_language(ctx: Context) -> None:
+    """Offers the two languages; `/lang en` or `/lang zh` switches at once."""
+    wanted = ctx.event.args.strip().lower()[:2]
+    if wanted in LOCALES:
+        await _set_language(ctx, wanted)
+        return
+    ctx.say(
+        "lang-choose",
+        keyboard(
+            [
+                ctx.button("中文", LanguagePress("zh")),
+                ctx.button("English", LanguagePress("en")),
+            ]
+        ),
+    )
+
+
+async def on_language(ctx: Context, press: LanguagePress) -> None:
+    if press.locale not in LOCALES:
+        ctx.toast(ctx.t("common-button-invalid"), alert=True)
+        return
+    await _set_language(ctx, press.locale)
+
+
+async def _set_language(ctx: Context, locale: str) -> None:
+    ctx.person.locale, ctx.person.locale_chosen = locale, True
+    ctx.locale = locale
+    ctx.say("lang-set", menu_keyboard(ctx))
+
+
+async def on_menu(ctx: Context, press: MenuPress) -> None:
+    from handlers import onboarding  # the menu leads into onboarding; onboarding uses the menu
+
+    match press.item:
+        case MenuItem.ASK:
+            ctx.say("common-ask-prompt")
+        case MenuItem.BIND:
+            await onboarding.offer_binding(ctx)
+        case MenuItem.LANG:
+            await _set_language(ctx, "en" if ctx.locale == "zh" else "zh")
+        case MenuItem.HELP:
+            await show_help(ctx)
+
+
+def register(flows: Flows) -> None:
+    flows.command("help", show_help)
+    flows.command("menu", show_menu)
+    flows.command("cancel", cancel)
+    flows.command("lang", choose_language)
+    flows.press(MenuPress, on_menu)
+    flows.press(LanguagePress, on_language)

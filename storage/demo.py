@@ -1,0 +1,275 @@
+"""The demo compound: a realistic small compound to try every flow in the console.
+
+Seeding is idempotent: running it again finds what is there and adds only what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Building,
+    ChatBinding,
+    ChatPurpose,
+    Compound,
+    InviteCode,
+    Person,
+    Residency,
+    ResidencyRole,
+    ResidencyStatus,
+    StaffMember,
+    StaffRole,
+    Unit,
+)
+from storage.repos.invites import create_invite
+
+CODE = "sunny"
+STAFF_CHAT_ID = -100_500_001
+RESIDENT_GROUP_ID = -100_500_002
+NEWCOMER_ID = 5001
+INVITE_UNIT = "2-1-0601"
+
+KB_VALUES = {
+    "office_phone": "0571-8800 1234",
+    "office_hours": {
+        "zh": "每天 8:30–17:30（节假日 9:00–16:00）",
+        "en": "daily 8:30–17:30 (holidays 9:00–16:00)",
+    },
+    "office_location": {
+        "zh": "2号楼一层物业服务中心",
+        "en": "the management office, ground floor of building 2",
+    },
+    "duty_phone": "0571-8800 1199",
+    "repair_hours": {
+        "zh": "每天 8:00–20:00 受理，紧急报修24小时",
+        "en": "daily 8:00–20:00; emergencies 24 hours",
+    },
+    "renovation_hours": {
+        "zh": "工作日 8:30–12:00、14:00–18:00，周末及法定节假日禁止噪音施工",
+        "en": "weekdays 8:30–12:00 and 14:00–18:00; no noisy work at weekends or holidays",
+    },
+    "renovation_deposit": {
+        "zh": "3000元，验收合格后30日内退还",
+        "en": "3,000 yuan, refunded within 30 days of a passed inspection",
+    },
+    "debris_point": {
+        "zh": "北门东侧装修垃圾临时堆放点",
+        "en": "the debris point east of the north gate",
+    },
+    "bulky_waste_point": {
+        "zh": "每周六上午北门东侧集中清运",
+        "en": "Saturday mornings at the point east of the north gate",
+    },
+    "garbage_times": {
+        "zh": "每天 7:00–9:00、18:00–21:00，各楼栋垃圾亭",
+        "en": "daily 7:00–9:00 and 18:00–21:00 at each building's bin station",
+    },
+    "fee_rate": {"zh": "住宅 2.2元/平方米/月", "en": "2.2 yuan per m² per month for homes"},
+    "fee_cycle": {
+        "zh": "按季度缴纳，每季度首月15日前",
+        "en": "quarterly, due by the 15th of the quarter's first month",
+    },
+    "payment_channels": {
+        "zh": "物业前台（现金/刷卡）、银行转账、物业微信公众号",
+        "en": "the office counter (cash/card), bank transfer, the office's WeChat account",
+    },
+    "parking_fee": {
+        "zh": "月卡 300元/月，临时停车首小时免费、之后 5元/小时",
+        "en": "300 yuan a month; visitors: first hour free, then 5 yuan an hour",
+    },
+    "quiet_hours": {"zh": "22:00–次日7:00 及 12:00–14:00", "en": "22:00–7:00 and 12:00–14:00"},
+    "amenities_hours": {
+        "zh": "会所 9:00–21:00，活动室需提前一天在前台预约",
+        "en": "clubhouse 9:00–21:00; book rooms a day ahead at the office",
+    },
+    "parcel_lockers": {
+        "zh": "各楼栋大堂快递柜及南门快递驿站",
+        "en": "lockers in each lobby and the parcel point at the south gate",
+    },
+    "access_card_fee": {"zh": "工本费20元/张", "en": "20 yuan per card"},
+    "ev_charging": {
+        "zh": "地下车库B区充电桩及北侧非机动车棚充电区",
+        "en": "chargers in garage zone B and the bike shed on the north side",
+    },
+}
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    telegram_id: int
+    name: str
+    locale: str
+    unit: str | None = None
+    role: str = "owner"
+    staff_role: StaffRole | None = None
+    skills: tuple[str, ...] = ()
+
+
+PEOPLE = (
+    DemoPerson(1001, "王芳", "zh", unit="1-1-0301"),
+    DemoPerson(1002, "David Chen", "en", unit="2-1-0502", role="tenant"),
+    DemoPerson(1003, "陈建国", "zh", unit="3-2-1102"),
+    DemoPerson(1004, "陈小雨", "zh", unit="3-2-1102", role="family"),
+    DemoPerson(2001, "李师傅", "zh", staff_role=StaffRole.STAFF, skills=("plumbing", "electrical")),
+    DemoPerson(2002, "赵师傅", "zh", staff_role=StaffRole.STAFF, skills=("lifts", "doors")),
+    DemoPerson(2003, "刘阿姨", "zh", staff_role=StaffRole.STAFF, skills=("cleaning", "greening")),
+    DemoPerson(2004, "Mark Li", "en", staff_role=StaffRole.STAFF, skills=("security",)),
+    DemoPerson(3001, "张经理", "zh", staff_role=StaffRole.MANAGER),
+)
+# People on the office's register who have not joined the chat yet.
+ROSTER = (("1-2-0902", "孙丽", "owner"), ("2-2-1201", "Emma Wong", "owner"))
+
+
+@dataclass
+class DemoSummary:
+    compound: Compound
+    invite_code: str
+    units: int
+
+
+def _unit_labels() -> list[tuple[str, str, int]]:
+    """Three buildings, two entrances, twelve floors, two homes per floor: '3-2-1102'."""
+    labels = []
+    for building in (1, 2, 3):
+        for entrance in (1, 2):
+            for floor in range(1, 13):
+                for room in (1, 2):
+                    labels.append(
+                        (str(building), f"{building}-{entrance}-{floor:02d}{room:02d}", floor)
+                    )
+    return labels
+
+
+async def seed_demo(session: AsyncSession, *, now: datetime) -> DemoSummary:
+    compound = await session.scalar(select(Compound).where(Compound.code == CODE))
+    if compound is None:
+        compound = Compound(
+            code=CODE,
+            name="阳光花园 Sunny Garden",
+            locale="zh",
+            timezone="Asia/Shanghai",
+            unit_label_format="{building}-{entrance}-{room}",
+            settings={"kb": KB_VALUES, "group_auto_answer": True},
+        )
+        session.add(compound)
+        await session.flush()
+    units = await _ensure_units(session, compound)
+    for spec in PEOPLE:
+        person = await _ensure_person(session, spec.telegram_id, spec.name, spec.locale)
+        if spec.unit:
+            await _ensure_residency(session, compound, units[spec.unit], person, spec.role)
+        if spec.staff_role:
+            member = await session.scalar(
+                select(StaffMember).where(
+                    StaffMember.compound_id == compound.id, StaffMember.person_id == person.id
+                )
+            )
+            if member is None:
+                session.add(
+                    StaffMember(
+                        compound_id=compound.id,
+                        person_id=person.id,
+                        role=spec.staff_role,
+                        skills=list(spec.skills),
+                    )
+                )
+    for label, name, role in ROSTER:
+        person = await session.scalar(select(Person).where(Person.name == name))
+        if person is None:
+            person = Person(name=name)
+            session.add(person)
+            await session.flush()
+        await _ensure_residency(session, compound, units[label], person, role, source="import")
+    for chat_id, purpose, title in (
+        (STAFF_CHAT_ID, ChatPurpose.STAFF, "阳光花园物业工作群"),
+        (RESIDENT_GROUP_ID, ChatPurpose.RESIDENTS, "阳光花园业主群"),
+    ):
+        if await session.scalar(select(ChatBinding).where(ChatBinding.chat_id == chat_id)) is None:
+            session.add(
+                ChatBinding(compound_id=compound.id, chat_id=chat_id, purpose=purpose, title=title)
+            )
+    invite = await session.scalar(
+        select(InviteCode).where(
+            InviteCode.unit_id == units[INVITE_UNIT].id,
+            InviteCode.used_at.is_(None),
+            InviteCode.expires_at > now,
+        )
+    )
+    if invite is None:
+        invite = await create_invite(
+            session,
+            compound_id=compound.id,
+            unit_id=units[INVITE_UNIT].id,
+            role=ResidencyRole.OWNER,
+            now=now,
+        )
+    await session.flush()
+    return DemoSummary(compound=compound, invite_code=invite.code, units=len(units))
+
+
+async def _ensure_units(session: AsyncSession, compound: Compound) -> dict[str, Unit]:
+    existing = {
+        u.label: u
+        for u in (await session.scalars(select(Unit).where(Unit.compound_id == compound.id))).all()
+    }
+    buildings = {
+        b.name: b
+        for b in (
+            await session.scalars(select(Building).where(Building.compound_id == compound.id))
+        ).all()
+    }
+    for building_name, label, floor in _unit_labels():
+        if label in existing:
+            continue
+        building = buildings.get(building_name)
+        if building is None:
+            building = buildings[building_name] = Building(
+                compound_id=compound.id, name=building_name
+            )
+            session.add(building)
+            await session.flush()
+        unit = Unit(
+            compound_id=compound.id, building_id=building.id, label=label, floor=floor, area_m2=89.5
+        )
+        session.add(unit)
+        existing[label] = unit
+    await session.flush()
+    return existing
+
+
+async def _ensure_person(session: AsyncSession, telegram_id: int, name: str, locale: str) -> Person:
+    person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    if person is None:
+        person = Person(telegram_id=telegram_id, name=name, locale=locale)
+        session.add(person)
+        await session.flush()
+    return person
+
+
+async def _ensure_residency(
+    session: AsyncSession,
+    compound: Compound,
+    unit: Unit,
+    person: Person,
+    role: str,
+    *,
+    source: str = "invite",
+) -> None:
+    found = await session.scalar(
+        select(Residency).where(Residency.unit_id == unit.id, Residency.person_id == person.id)
+    )
+    if found is None:
+        session.add(
+            Residency(
+                compound_id=compound.id,
+                unit_id=unit.id,
+                person_id=person.id,
+                role=ResidencyRole(role),
+                status=ResidencyStatus.APPROVED,
+                source=source,
+            )
+        )

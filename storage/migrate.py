@@ -1,0 +1,58 @@
+"""Schema migrations (Alembic), run from `courtyard db upgrade` and checked at start-up."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import ensure_sqlite_directory
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database is not at the newest revision; `courtyard db upgrade` fixes it."""
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head_revision() -> str:
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    if len(heads) != 1:
+        raise RuntimeError(f"migrations have {len(heads)} heads; merge them")
+    return heads[0]
+
+
+async def upgrade(url: str) -> None:
+    """Creates or migrates the schema to the newest revision."""
+    ensure_sqlite_directory(url)
+    # Alembic's env.py runs its own event loop, so it gets a thread of its own.
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as connection:
+        return await connection.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
+
+
+async def require_current(engine: AsyncEngine) -> None:
+    """Refuses to go on against a schema that is missing or older than this release."""
+    current, head = await current_revision(engine), head_revision()
+    if current != head:
+        found = "no schema" if current is None else f"schema revision {current}"
+        raise SchemaOutOfDate(
+            f"the database has {found}, this release needs {head}: run `courtyard db upgrade`"
+        )

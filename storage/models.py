@@ -1,0 +1,300 @@
+"""SQLAlchemy models. Every datum hangs off a compound (multi-compound from day one).
+
+The schema is created and migrated by Alembic (`storage/migrations`); these classes are the
+source the migrations are checked against (`tests/storage/test_migrations.py`).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC timestamp on every backend (SQLite keeps no zone; it is added back on read)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC time")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Stored as plain strings (no native PG enum): adding a member needs no type migration.
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class ResidencyRole(enum.StrEnum):
+    OWNER = "owner"
+    TENANT = "tenant"
+    FAMILY = "family"
+
+
+class ResidencyStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+
+
+class StaffRole(enum.StrEnum):
+    STAFF = "staff"
+    MANAGER = "manager"
+
+
+class ChatPurpose(enum.StrEnum):
+    RESIDENTS = "residents"
+    STAFF = "staff"
+
+
+class Compound(Base):
+    __tablename__ = "compounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    locale: Mapped[str] = mapped_column(String(5), default="zh")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    # How residents write a unit, e.g. "{building}-{entrance}-{room}" -> 3-2-1502.
+    unit_label_format: Mapped[str] = mapped_column(String(64), default="{building}-{room}")
+    # Per-compound values: knowledge-base placeholders (office_phone, ...), feature switches.
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    buildings: Mapped[list[Building]] = relationship(back_populates="compound")
+
+
+class Building(Base):
+    __tablename__ = "buildings"
+    __table_args__ = (UniqueConstraint("compound_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(32))
+
+    compound: Mapped[Compound] = relationship(back_populates="buildings")
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("compound_id", "label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(32))
+    floor: Mapped[int | None] = mapped_column(Integer)
+    area_m2: Mapped[float | None] = mapped_column()
+
+    building: Mapped[Building] = relationship()
+
+
+class Person(Base):
+    """Someone the bot knows: by messenger identity, or from an imported roster."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # The language the person chose (/lang) or the one their messenger reported.
+    locale: Mapped[str | None] = mapped_column(String(5))
+    locale_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when Telegram answers 403: the person blocked the bot; cleared when they write again.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Residency(Base):
+    __tablename__ = "residencies"
+    __table_args__ = (Index("ix_residencies_person_status", "person_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    role: Mapped[ResidencyRole] = mapped_column(_enum(ResidencyRole))
+    status: Mapped[ResidencyStatus] = mapped_column(_enum(ResidencyStatus))
+    # How the binding came about: "invite", "request", "import".
+    source: Mapped[str] = mapped_column(String(16))
+    # The name the resident gave for the office's register (requests and imports).
+    registered_name: Mapped[str | None] = mapped_column(String(200))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+
+
+class StaffMember(Base):
+    __tablename__ = "staff_members"
+    __table_args__ = (UniqueConstraint("compound_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole))
+    # plumbing, electrical, lifts, cleaning, security, greening, ...
+    skills: Mapped[list[str]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    person: Mapped[Person] = relationship()
+
+
+class ChatBinding(Base):
+    """A messenger chat with a purpose in a compound: its resident group or its staff chat."""
+
+    __tablename__ = "chat_bindings"
+    __table_args__ = (UniqueConstraint("chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    purpose: Mapped[ChatPurpose] = mapped_column(_enum(ChatPurpose))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    is_forum: Mapped[bool] = mapped_column(Boolean, default=False)
+    bound_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    bound_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class InviteCode(Base):
+    """A one-time code that binds whoever redeems it to a unit."""
+
+    __tablename__ = "invite_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    # A unit invite binds a resident (role owner/tenant/family); a staff invite (no unit)
+    # makes the person staff or manager of the compound with the given skills.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    skills: Mapped[list[str]] = mapped_column(default=list)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
+
+
+class Conversation(Base):
+    """Where one user is in a multi-step flow in one chat, and what they typed so far."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("user_id", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(48))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Changes with every step; buttons of a step carry it, so a stale press is recognised.
+    nonce: Mapped[str] = mapped_column(String(8))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SentMessage(Base):
+    """A bot message that may be edited later (a staff card, a request card), by what it shows."""
+
+    __tablename__ = "sent_messages"
+    __table_args__ = (Index("ix_sent_messages_ref", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what, when: every decision and every change of someone else's data."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    action: Mapped[str] = mapped_column(String(48))
+    target: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class UnansweredQuestion(Base):
+    """A question the knowledge base had no confident answer for, kept for managers."""
+
+    __tablename__ = "unanswered_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int | None] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(5))
+    best_topic: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(default=0.0)
+    # "low_confidence" (no answer given) or "not_helpful" (answered, resident said it did not help)
+    reason: Mapped[str] = mapped_column(String(20), default="low_confidence")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AnswerFeedback(Base):
+    """Counts "this did not help" presses against a knowledge-base entry."""
+
+    __tablename__ = "answer_feedback"
+    __table_args__ = (UniqueConstraint("compound_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(64))
+    not_helpful: Mapped[int] = mapped_column(Integer, default=0)

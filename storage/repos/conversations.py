@@ -1,0 +1,92 @@
+"""Conversation state per (user, chat): the step a user is on and what they typed so far."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Conversation, utcnow
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(4)[:6]
+
+
+@dataclass(slots=True)
+class ConversationState:
+    """The working copy a flow changes; saved at the end of the event only if it changed."""
+
+    user_id: int
+    chat_id: int
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    nonce: str = ""
+    changed: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.flow is not None
+
+    def begin(self, flow: str, step: str, **data: Any) -> None:
+        self.flow, self.step, self.data = flow, step, dict(data)
+        self._touch()
+
+    def goto(self, step: str, **data: Any) -> None:
+        if self.flow is None:
+            raise RuntimeError("goto() outside a conversation")
+        self.step = step
+        self.data.update(data)
+        self._touch()
+
+    def update(self, **data: Any) -> None:
+        """Records more of what the user typed without moving to another step."""
+        self.data.update(data)
+        self.changed = True
+
+    def finish(self) -> None:
+        self.flow = self.step = None
+        self.data = {}
+        self._touch()
+
+    def _touch(self) -> None:
+        self.nonce = new_nonce()
+        self.changed = True
+
+
+async def load_conversation(session: AsyncSession, user_id: int, chat_id: int) -> ConversationState:
+    row = await session.scalar(
+        select(Conversation).where(Conversation.user_id == user_id, Conversation.chat_id == chat_id)
+    )
+    if row is None:
+        return ConversationState(user_id=user_id, chat_id=chat_id)
+    return ConversationState(
+        user_id=user_id,
+        chat_id=chat_id,
+        flow=row.flow,
+        step=row.step,
+        data=dict(row.data or {}),
+        nonce=row.nonce,
+    )
+
+
+async def save_conversation(session: AsyncSession, state: ConversationState) -> None:
+    """Writes the state if a flow changed it; a finished conversation leaves no row."""
+    if not state.changed:
+        return
+    where = (Conversation.user_id == state.user_id, Conversation.chat_id == state.chat_id)
+    if state.flow is None:
+        await session.execute(delete(Conversation).where(*where))
+    else:
+        row = await session.scalar(select(Conversation).where(*where))
+        if row is None:
+            row = Conversation(user_id=state.user_id, chat_id=state.chat_id)
+            session.add(row)
+        row.flow, row.step, row.nonce = state.flow, state.step or "", state.nonce
+        row.data = dict(state.data)
+        row.updated_at = utcnow()
+    state.changed = False

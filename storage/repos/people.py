@@ -1,0 +1,118 @@
+"""Persons, their residencies and staff roles: who someone is and what they may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.models import (
+    Person,
+    Residency,
+    ResidencyStatus,
+    StaffMember,
+    StaffRole,
+    Unit,
+)
+
+
+@dataclass(slots=True)
+class Actor:
+    """The person behind an event and everything they are allowed to act as."""
+
+    person: Person
+    residencies: list[Residency] = field(default_factory=list)  # approved only
+    staff: list[StaffMember] = field(default_factory=list)  # active only
+    global_manager: bool = False  # listed in MANAGER_IDS: manager of every compound
+
+    @property
+    def units(self) -> list[Unit]:
+        return [r.unit for r in self.residencies]
+
+    def unit_ids(self, compound_id: int | None = None) -> set[int]:
+        return {
+            r.unit_id
+            for r in self.residencies
+            if compound_id is None or r.compound_id == compound_id
+        }
+
+    def is_resident(self, compound_id: int | None = None) -> bool:
+        return bool(self.unit_ids(compound_id))
+
+    def is_staff(self, compound_id: int) -> bool:
+        return self.global_manager or any(s.compound_id == compound_id for s in self.staff)
+
+    def is_manager(self, compound_id: int) -> bool:
+        return self.global_manager or any(
+            s.compound_id == compound_id and s.role is StaffRole.MANAGER for s in self.staff
+        )
+
+    def compound_ids(self) -> list[int]:
+        """Compounds this person belongs to, residencies first, in a stable order."""
+        seen: dict[int, None] = {}
+        for r in self.residencies:
+            seen.setdefault(r.compound_id)
+        for s in self.staff:
+            seen.setdefault(s.compound_id)
+        return list(seen)
+
+
+async def ensure_person(
+    session: AsyncSession, *, telegram_id: int, name: str, locale: str | None
+) -> Person:
+    """Finds or creates the person for a messenger identity and refreshes what it tells us."""
+    person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    if person is None:
+        person = Person(telegram_id=telegram_id, name=name, locale=locale)
+        session.add(person)
+        await session.flush()
+        return person
+    if name and person.name != name:
+        person.name = name
+    if not person.locale_chosen and locale and person.locale != locale:
+        person.locale = locale
+    if person.blocked_at is not None:
+        person.blocked_at = None  # they wrote to us, so they have unblocked the bot
+    return person
+
+
+async def load_actor(
+    session: AsyncSession, person: Person, *, manager_ids: frozenset[int]
+) -> Actor:
+    residencies = (
+        await session.scalars(
+            select(Residency)
+            .where(Residency.person_id == person.id, Residency.status == ResidencyStatus.APPROVED)
+            .options(selectinload(Residency.unit))
+            .order_by(Residency.id)
+        )
+    ).all()
+    staff = (
+        await session.scalars(
+            select(StaffMember)
+            .where(StaffMember.person_id == person.id, StaffMember.active.is_(True))
+            .order_by(StaffMember.id)
+        )
+    ).all()
+    return Actor(
+        person=person,
+        residencies=list(residencies),
+        staff=list(staff),
+        global_manager=person.telegram_id in manager_ids,
+    )
+
+
+async def staff_of(
+    session: AsyncSession, compound_id: int, *, skill: str | None = None
+) -> list[StaffMember]:
+    rows = (
+        await session.scalars(
+            select(StaffMember)
+            .where(StaffMember.compound_id == compound_id, StaffMember.active.is_(True))
+            .options(selectinload(StaffMember.person))
+            .order_by(StaffMember.id)
+        )
+    ).all()
+    return [s for s in rows if skill is None or skill in (s.skills or [])]
