@@ -43,6 +43,21 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    @field_validator(
+        "telegram_bot_token",
+        "redis_url",
+        "webhook_url",
+        "webhook_secret",
+        "kb_local_dir",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `.env.example` lists every key with an empty value: empty means "not set".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("manager_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

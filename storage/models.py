@@ -249,7 +249,11 @@ class SentMessage(Base):
     """A bot message that may be edited later (a staff card, a request card), by what it shows."""
 
     __tablename__ = "sent_messages"
-    __table_args__ = (Index("ix_sent_messages_ref", "ref"),)
+    __table_args__ = (
+        Index("ix_sent_messages_ref", "ref"),
+        # A staff reply to a card is matched back to its case by (chat, message).
+        Index("ix_sent_messages_chat_message", "chat_id", "message_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(64))
@@ -298,3 +302,144 @@ class AnswerFeedback(Base):
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
     topic: Mapped[str] = mapped_column(String(64))
     not_helpful: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ── Cases: repairs, complaints, inquiries and emergencies share one model and lifecycle ──
+
+
+class CaseKind(enum.StrEnum):
+    REPAIR = "repair"
+    COMPLAINT = "complaint"
+    INQUIRY = "inquiry"
+    EMERGENCY = "emergency"
+
+
+class CaseStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (CaseStatus.CLOSED, CaseStatus.CANCELLED)
+
+
+class Urgency(enum.StrEnum):
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    NORMAL = "normal"
+
+
+class Case(Base):
+    """One resident request that staff work on, with a readable number like R-20261127-007."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("number"),
+        Index("ix_cases_compound_status", "compound_id", "status"),
+        Index("ix_cases_resident", "resident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[CaseKind] = mapped_column(_enum(CaseKind))
+    category: Mapped[str] = mapped_column(String(24))
+    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.SUBMITTED)
+    urgency: Mapped[Urgency] = mapped_column(_enum(Urgency), default=Urgency.NORMAL)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    # In-unit work names the unit; a common-area case names building, floor and place instead.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    building: Mapped[str | None] = mapped_column(String(32))
+    place: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    photos: Mapped[list[str]] = mapped_column(default=list)
+    visit_window: Mapped[str | None] = mapped_column(String(32))
+    # Complaints: staff do not see who filed it; managers do.
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    mediation: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    response_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolve_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    last_urged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The staff chat's forum topic for this case, when the staff chat is a forum.
+    staff_thread_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    resident: Mapped[Person] = relationship(foreign_keys=[resident_id])
+    assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id])
+    unit: Mapped[Unit | None] = relationship()
+
+
+class CaseEvent(Base):
+    """Every change and message on a case, with who and when. `internal` notes stay with staff."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    text: Mapped[str] = mapped_column(Text, default="")
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CaseFollower(Base):
+    """A resident who chose to follow an existing case instead of opening a duplicate."""
+
+    __tablename__ = "case_followers"
+    __table_args__ = (UniqueConstraint("case_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+
+
+class CaseCounter(Base):
+    """The last case number used per compound and day (numbers restart every day)."""
+
+    __tablename__ = "case_counters"
+    __table_args__ = (UniqueConstraint("compound_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    day: Mapped[str] = mapped_column(String(8))
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DeadlineKind(enum.StrEnum):
+    RESPONSE_REMINDER = "response_reminder"
+    RESPONSE_BREACH = "response_breach"
+    RESOLVE_REMINDER = "resolve_reminder"
+    RESOLVE_BREACH = "resolve_breach"
+    EMERGENCY_REALERT = "emergency_realert"
+    AUTO_CLOSE = "auto_close"
+
+
+class Deadline(Base):
+    """A timed step on a case. The scheduler is rebuilt from these rows on start; a row is
+    claimed (fired_at set) in the same transaction that acts on it, so none fires twice."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (Index("ix_deadlines_pending", "fired_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    kind: Mapped[DeadlineKind] = mapped_column(_enum(DeadlineKind))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
