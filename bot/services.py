@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.settings import Settings
 from storage.db import Database
@@ -13,6 +13,12 @@ from storage.models import utcnow
 
 if TYPE_CHECKING:
     from bot.engine.registry import Flows
+
+
+class Timers(Protocol):
+    """Arms a timed step stored as a row; the row, not the timer, is the source of truth."""
+
+    def arm(self, row_id: int, due_at: datetime) -> None: ...
 
 
 @dataclass(slots=True)
@@ -23,6 +29,8 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     # The messenger's name for the bot, for deep links (t.me/<name>?start=...).
     bot_username: str = "courtyard_bot"
+    # The deadline scheduler, once the application has started one.
+    timers: Timers | None = None
     # Optional parts that later flows attach (knowledge router, scheduler, ...).
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -7,12 +7,10 @@ from sqlalchemy import select
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import Button, keyboard
-from storage.models import ChatPurpose, Compound, StaffRole
+from storage.models import KNOWN_SKILLS, ChatPurpose, Compound, StaffRole
 from storage.repos import audit
 from storage.repos.compounds import bind_chat, compound_by_code, unit_by_label
 from storage.repos.invites import create_invite
-
-KNOWN_SKILLS = ("plumbing", "electrical", "lifts", "doors", "cleaning", "security", "greening")
 
 
 async def _managed_compound(ctx: Context, code: str | None) -> Compound | None:

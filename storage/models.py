@@ -89,6 +89,11 @@ class StaffRole(enum.StrEnum):
     MANAGER = "manager"
 
 
+# The skills a staff member may have; repairs are routed by them. `/addstaff` and the staff
+# import both check against this one list.
+KNOWN_SKILLS = ("plumbing", "electrical", "lifts", "doors", "cleaning", "security", "greening")
+
+
 class ChatPurpose(enum.StrEnum):
     RESIDENTS = "residents"
     STAFF = "staff"
@@ -183,8 +188,7 @@ class StaffMember(Base):
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     role: Mapped[StaffRole] = mapped_column(_enum(StaffRole))
-    # plumbing, electrical, lifts, cleaning, security, greening, ...
-    skills: Mapped[list[str]] = mapped_column(default=list)
+    skills: Mapped[list[str]] = mapped_column(default=list)  # names from KNOWN_SKILLS
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     person: Mapped[Person] = relationship()
@@ -259,6 +263,8 @@ class SentMessage(Base):
     ref: Mapped[str] = mapped_column(String(64))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
+    # The forum topic the message opened or went to, when the chat is a forum.
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -374,8 +380,6 @@ class Case(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     last_urged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # The staff chat's forum topic for this case, when the staff chat is a forum.
-    staff_thread_id: Mapped[int | None] = mapped_column(BigInteger)
 
     resident: Mapped[Person] = relationship(foreign_keys=[resident_id])
     assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id])

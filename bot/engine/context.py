@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.engine.buttons import ButtonData
 from bot.engine.events import Incoming
 from bot.engine.replies import Button, Edit, Keyboard, Outbound, Send, Toast
 from bot.i18n import Translator
-from storage.models import Compound
+from storage.models import Compound, Person
 from storage.repos.conversations import ConversationState
 from storage.repos.people import Actor
 
@@ -29,13 +30,15 @@ class Context:
     conversation: ConversationState
     locale: str
     out: list[Outbound] = field(default_factory=list)
+    # Timed steps (deadline rows) created by this event; armed in the scheduler after commit.
+    timers: list[tuple[int, datetime]] = field(default_factory=list)
 
     @property
     def t(self) -> Translator:
         return Translator(self.locale)
 
     @property
-    def person(self):
+    def person(self) -> Person:
         return self.actor.person
 
     @property

@@ -31,7 +31,11 @@ log = logging.getLogger(__name__)
 
 
 class Transport(Protocol):
-    """What a messenger adapter does for the engine."""
+    """What a messenger adapter does for the engine.
+
+    `send` honours `Send.open_topic` where the chat is a forum: it opens the topic, posts
+    into it and reports its id as `Delivered.thread_id`.
+    """
 
     async def send(self, message: Send) -> Delivered: ...
 
@@ -89,6 +93,10 @@ class Engine:
             )
             await self._dispatch(ctx)
             await save_conversation(session, conversation)
+        timers = self.services.timers
+        if timers is not None:
+            for row_id, due_at in ctx.timers:
+                timers.arm(row_id, due_at)
         return ctx.out
 
     async def _dispatch(self, ctx: Context) -> None:
@@ -223,7 +231,10 @@ class Engine:
                     elif item.ref and result.message_id is not None:
                         sent_refs.append(
                             SentMessage(
-                                ref=item.ref, chat_id=item.chat_id, message_id=result.message_id
+                                ref=item.ref,
+                                chat_id=item.chat_id,
+                                message_id=result.message_id,
+                                thread_id=result.thread_id or item.thread_id,
                             )
                         )
                 else:

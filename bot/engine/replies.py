@@ -23,7 +23,11 @@ def keyboard(*rows: list[Button] | tuple[Button, ...]) -> Keyboard:
 
 @dataclass(frozen=True, slots=True)
 class Send:
-    """A new message to a chat. `ref` names it so that it can be edited later."""
+    """A new message to a chat. `ref` names it so that it can be edited later.
+
+    `open_topic` asks for a new forum topic with that title in a forum chat (one topic per
+    case in a staff chat); in other chats it is ignored and the message goes to the chat.
+    """
 
     chat_id: int
     text: str
@@ -32,6 +36,7 @@ class Send:
     thread_id: int | None = None
     ref: str | None = None
     reply_to: int | None = None
+    open_topic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,5 +66,6 @@ class Delivered:
     """What happened to one outbound message, as the transport reports it."""
 
     message_id: int | None = None
+    thread_id: int | None = None
     blocked: bool = False
     errors: list[str] = field(default_factory=list)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-27 21:19:16.028257
+Create Date: 2026-11-27 21:21:16.514744
 """
 
 from alembic import op
@@ -56,7 +56,6 @@ def upgrade() -> None:
     sa.Column('rating', sa.Integer(), nullable=True),
     sa.Column('rating_comment', sa.Text(), nullable=True),
     sa.Column('last_urged_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('staff_thread_id', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['persons.id'], name=op.f('fk_cases_assignee_id_persons')),
     sa.ForeignKeyConstraint(['compound_id'], ['compounds.id'], name=op.f('fk_cases_compound_id_compounds'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['resident_id'], ['persons.id'], name=op.f('fk_cases_resident_id_persons')),
@@ -107,6 +106,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_deadlines_pending', ['fired_at', 'due_at'], unique=False)
 
     with op.batch_alter_table('sent_messages', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('thread_id', sa.BigInteger(), nullable=True))
         batch_op.create_index('ix_sent_messages_chat_message', ['chat_id', 'message_id'], unique=False)
 
     
@@ -116,6 +116,7 @@ def downgrade() -> None:
     
     with op.batch_alter_table('sent_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_sent_messages_chat_message')
+        batch_op.drop_column('thread_id')
 
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.drop_index('ix_deadlines_pending')

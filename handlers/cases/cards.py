@@ -1,0 +1,148 @@
+"""How a case looks: the staff card with its buttons, and the resident's view of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.engine.replies import Button, Keyboard, keyboard
+from bot.i18n import translate
+from handlers.cases.buttons import StaffAction, StaffPress
+from storage.models import Case, CaseKind, CaseStatus, Compound
+
+ICONS = {
+    CaseKind.REPAIR: "🔧",
+    CaseKind.COMPLAINT: "📣",
+    CaseKind.INQUIRY: "💬",
+    CaseKind.EMERGENCY: "🚨",
+}
+
+
+def local_time(moment: datetime | None, compound: Compound) -> str:
+    if moment is None:
+        return "—"
+    return moment.astimezone(ZoneInfo(compound.timezone)).strftime("%m-%d %H:%M")
+
+
+def category_label(locale: str, case: Case) -> str:
+    return translate(locale, f"case-category-{case.kind.value}-{case.category}")
+
+
+def location_text(locale: str, case: Case) -> str:
+    if case.unit is not None:
+        return translate(locale, "case-location-unit", unit=case.unit.label)
+    if case.building or case.place:
+        return translate(
+            locale,
+            "case-location-common",
+            building=case.building or "—",
+            place=case.place or "",
+        )
+    return "—"
+
+
+def staff_card_text(case: Case, compound: Compound, *, reveal: bool = False) -> str:
+    """The card in the staff chat, in the compound's language. An anonymous complaint shows
+    no name and no unit unless `reveal` (managers only, in private)."""
+    locale = compound.locale
+    anonymous = case.anonymous and not reveal
+    resident = (
+        translate(locale, "case-anonymous")
+        if anonymous
+        else f"{case.resident.name or '—'}"
+        + (f" · {case.unit.label}" if case.unit is not None else "")
+    )
+    lines = [
+        translate(
+            locale,
+            "case-card-title",
+            icon=ICONS[case.kind],
+            number=case.number,
+            kind=translate(locale, f"case-kind-{case.kind.value}"),
+            category=category_label(locale, case),
+        ),
+        translate(
+            locale,
+            "case-card-state",
+            urgency=translate(locale, f"urgency-{case.urgency.value}"),
+            status=translate(locale, f"case-status-{case.status.value}"),
+            assignee=case.assignee.name if case.assignee else "—",
+        ),
+        translate(
+            locale,
+            "case-card-where",
+            location=translate(locale, "case-anonymous-location")
+            if anonymous and case.unit is not None
+            else location_text(locale, case),
+        ),
+        translate(locale, "case-card-who", resident=resident),
+        translate(locale, "case-card-what", description=case.description or "—"),
+    ]
+    if case.photos:
+        lines.append(translate(locale, "case-card-photos", count=len(case.photos)))
+    if case.visit_window:
+        lines.append(
+            translate(
+                locale, "case-card-visit", window=translate(locale, f"visit-{case.visit_window}")
+            )
+        )
+    if case.mediation:
+        lines.append(translate(locale, "case-card-mediation"))
+    lines.append(
+        translate(
+            locale,
+            "case-card-due",
+            response=local_time(case.response_due, compound),
+            resolve=local_time(case.resolve_due, compound),
+        )
+    )
+    if case.escalated_at is not None:
+        lines.append(translate(locale, "case-card-escalated"))
+    if case.status is CaseStatus.RESOLVED and case.resolved_at:
+        lines.append(
+            translate(locale, "case-card-resolved", at=local_time(case.resolved_at, compound))
+        )
+    if case.rating is not None:
+        lines.append(translate(locale, "case-card-rating", stars="★" * case.rating))
+    return "\n".join(lines)
+
+
+def staff_card_buttons(case: Case, compound: Compound) -> Keyboard:
+    """What staff can do next; a closed case keeps no buttons."""
+    locale = compound.locale
+
+    def b(action: StaffAction) -> Button:
+        return Button(
+            translate(locale, f"case-btn-{action.value}"), StaffPress(case.id, action).pack()
+        )
+
+    rows: list[list[Button]] = []
+    match case.status:
+        case CaseStatus.SUBMITTED:
+            rows.append([b(StaffAction.TAKE), b(StaffAction.ASSIGN)])
+        case CaseStatus.ASSIGNED:
+            rows.append([b(StaffAction.START), b(StaffAction.ASSIGN)])
+            rows.append([b(StaffAction.RESOLVE)])
+        case CaseStatus.IN_PROGRESS:
+            rows.append([b(StaffAction.RESOLVE), b(StaffAction.ASSIGN)])
+        case _:
+            pass
+    if case.status.is_open:
+        rows.append([b(StaffAction.ASK), b(StaffAction.NOTE)])
+        if case.anonymous:
+            rows.append([b(StaffAction.IDENTITY)])
+    return keyboard(*rows)
+
+
+def resident_summary(locale: str, case: Case, compound: Compound) -> str:
+    """One case as its resident sees it in /mycases."""
+    return translate(
+        locale,
+        "case-resident-summary",
+        icon=ICONS[case.kind],
+        number=case.number,
+        category=category_label(locale, case),
+        status=translate(locale, f"case-status-{case.status.value}"),
+        next=translate(locale, f"case-next-{case.status.value}"),
+        created=local_time(case.created_at, compound),
+    )
