@@ -120,10 +120,14 @@ class Engine:
                 ctx.say("common-conversation-lost")
                 return
             await handler(ctx)
-        elif event.text and flows.text is not None:
-            await flows.text(ctx)
-        elif event.photos and (event.is_private or event.addressed):
-            ctx.say("common-photo-without-flow")
+        elif event.text or event.photos:
+            for claim in flows.claims:
+                if await claim(ctx):
+                    return
+            if event.text and flows.text is not None:
+                await flows.text(ctx)
+            elif event.photos and (event.is_private or event.addressed):
+                ctx.say("common-photo-without-flow")
 
     async def _on_command(self, ctx: Context) -> None:
         event, flows = ctx.event, self.services.flows

@@ -18,6 +18,9 @@ PressHandler = Callable[[Context, Any], Awaitable[None]]
 # An interrupt sees every text before the current step does and returns True when it took the
 # message over (an emergency in the middle of a form).
 Interrupt = Callable[[Context], Awaitable[bool]]
+# A claim sees text and photos outside a conversation before the knowledge base does, and
+# returns True when the message is its own (a reply to a case card or to a case message).
+Claim = Callable[[Context], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,7 @@ class Flows:
     steps: dict[tuple[str, str], Handler] = field(default_factory=dict)
     intents: dict[str, Handler] = field(default_factory=dict)
     interrupts: list[Interrupt] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
     buttons: ButtonRegistry = field(default_factory=ButtonRegistry)
     # Free text that no step claimed: the knowledge base and router (handlers/faq.py).
     text: Handler | None = None
@@ -58,3 +62,6 @@ class Flows:
 
     def interrupt(self, handler: Interrupt) -> None:
         self.interrupts.append(handler)
+
+    def claim(self, handler: Claim) -> None:
+        self.claims.append(handler)
