@@ -13,7 +13,7 @@ from bot.engine.engine import Engine, Transport
 from bot.engine.registry import Flows
 from bot.services import Services
 from bot.settings import Settings
-from handlers import common, onboarding, staff_admin
+from handlers import common, inquiries, onboarding, staff_admin, staff_cases
 from storage.db import Database
 from storage.migrate import require_current
 from storage.models import Person
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 def build_flows() -> Flows:
     """Every flow of the product, registered in one place."""
     flows = Flows()
-    for module in (common, onboarding, staff_admin):
+    for module in (common, onboarding, staff_admin, staff_cases, inquiries):
         module.register(flows)
     return flows
 

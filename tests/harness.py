@@ -21,6 +21,7 @@ class Sent:
     text: str
     buttons: list[list[tuple[str, str | None]]]
     photos: tuple[str, ...] = ()
+    thread_id: int | None = None
 
     def data(self, label_part: str) -> str:
         """The data of the first button whose label contains `label_part`."""
@@ -37,6 +38,9 @@ class RecordingTransport:
 
     sent: list[Sent] = field(default_factory=list)
     edits: list[tuple[int, int, Edit]] = field(default_factory=list)
+    # Forum topics opened: (chat, thread id, title); chats listed in `forums` are forums.
+    topics: list[tuple[int, int, str]] = field(default_factory=list)
+    forums: set[int] = field(default_factory=set)
     toasts: list[Toast] = field(default_factory=list)
     blocked: set[int] = field(default_factory=set)
     _ids: dict[int, int] = field(default_factory=dict)
@@ -46,9 +50,15 @@ class RecordingTransport:
             return Delivered(blocked=True)
         message_id = self._ids.get(message.chat_id, 0) + 1
         self._ids[message.chat_id] = message_id
+        thread_id = message.thread_id
+        if message.open_topic and message.chat_id in self.forums:
+            thread_id = 10_000 + len(self.topics)
+            self.topics.append((message.chat_id, thread_id, message.open_topic))
         buttons = [[(b.text, b.data) for b in row] for row in message.buttons]
-        self.sent.append(Sent(message.chat_id, message_id, message.text, buttons, message.photos))
-        return Delivered(message_id=message_id)
+        self.sent.append(
+            Sent(message.chat_id, message_id, message.text, buttons, message.photos, thread_id)
+        )
+        return Delivered(message_id=message_id, thread_id=thread_id)
 
     async def edit(self, message: Edit, *, chat_id: int, message_id: int) -> None:
         self.edits.append((chat_id, message_id, message))
@@ -103,6 +113,7 @@ class Harness:
         name: str = "",
         addressed: bool | None = None,
         thread_id: int | None = None,
+        reply_to: int | None = None,
     ) -> list[Outbound]:
         chat_id = chat if chat is not None else user
         kind = ChatKind.PRIVATE if chat_id == user else ChatKind.GROUP
@@ -119,6 +130,7 @@ class Harness:
                 user=UserRef(user, name, lang),
                 chat=ChatRef(chat_id, kind),
                 thread_id=thread_id,
+                reply_to_message_id=reply_to,
                 **fields,
             )
         )

@@ -16,6 +16,7 @@ class StaffAction(enum.StrEnum):
     ASK = "q"
     NOTE = "n"
     IDENTITY = "i"
+    SHOW = "v"  # post the card again where the staff member is (from /cases)
 
 
 @dataclass(frozen=True, slots=True)

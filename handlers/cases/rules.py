@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from handlers.cases import sla
 from handlers.cases.categories import MINIMUM_URGENCY
@@ -351,9 +352,11 @@ async def staff_member(
     session: AsyncSession, compound_id: int, person_id: int
 ) -> StaffMember | None:
     return await session.scalar(
-        select(StaffMember).where(
+        select(StaffMember)
+        .where(
             StaffMember.compound_id == compound_id,
             StaffMember.person_id == person_id,
             StaffMember.active.is_(True),
         )
+        .options(selectinload(StaffMember.person))
     )
