@@ -1,0 +1,125 @@
+"""The console chat: JSONL in and out (CONTRACTS.md), numbered buttons, personas."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.adapters.console import ConsoleChat, ConsoleTransport, Persona
+from bot.engine.engine import Engine
+from storage import demo
+from tests.harness import Harness
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def run_lines(harness: Harness, lines: list[str], *, jsonl: bool) -> list[str]:
+    output: list[str] = []
+    transport = ConsoleTransport(write=output.append, jsonl=jsonl)
+    engine = Engine(harness.services, transport)
+    console = ConsoleChat(
+        engine,
+        harness.services,
+        transport,
+        persona=Persona(user_id=1001, lang="zh"),
+        staff_chats={demo.STAFF_CHAT_ID: "staff"},
+    )
+    await console.run(io.StringIO("\n".join(lines) + "\n"))
+    return output
+
+
+async def test_jsonl_contract(harness: Harness) -> None:
+    assert harness.demo is not None
+    lines = [
+        json.dumps({"from": 5001, "chat": 5001, "text": "/start", "lang": "en", "name": "Ann"}),
+        "this is not json",
+        json.dumps({"from": 5001, "text": "/start"}),
+    ]
+    out = [json.loads(line) for line in await run_lines(harness, lines, jsonl=True)]
+    greeting = out[0]
+    assert greeting["chat"] == 5001 and greeting["message_id"] == 1
+    assert greeting["text"].startswith("Hello Ann")
+    assert {"text", "data"} <= set(greeting["buttons"][0][0])
+    assert "error" in out[1]
+    assert out[2]["message_id"] == 2  # the session went on after the bad line
+
+    press = greeting["buttons"][0][0]["data"]
+    code = harness.demo.invite_code
+    more = [
+        json.dumps({"from": 5001, "press": press}),
+        json.dumps({"from": 5001, "text": code}),
+    ]
+    out = [json.loads(line) for line in await run_lines(harness, more, jsonl=True)]
+    assert "invite code" in out[0]["text"]
+    assert "Linked!" in out[-1]["text"]
+
+
+async def test_group_messages_and_photos_in_jsonl(harness: Harness) -> None:
+    lines = [
+        json.dumps({"from": 1001, "chat": demo.RESIDENT_GROUP_ID, "text": "/help"}),
+        json.dumps({"from": 1001, "photo": "/tmp/leak.jpg", "caption": ""}),
+        json.dumps({"from": 1001, "text": "hi", "chat_type": "channel"}),
+    ]
+    out = [json.loads(line) for line in await run_lines(harness, lines, jsonl=True)]
+    assert out[0]["chat"] == demo.RESIDENT_GROUP_ID
+    assert out[1]["chat"] == 1001 and "照片" in out[1]["text"]
+    assert "error" in out[2]
+
+
+async def test_interactive_numbered_buttons_and_personas(harness: Harness) -> None:
+    out = await run_lines(
+        harness, ["/menu", "1", "9", "/as 5001 en", "/start", "/quit"], jsonl=False
+    )
+    text = "\n".join(out)
+    assert "[1]" in text  # buttons are numbered
+    assert "请直接输入您的问题" in text  # pressing 1 opened "ask a question"
+    assert "(no such button here)" in text
+    assert "now playing user 5001" in text
+    assert "Hello" in text
+
+
+def test_courtyard_demo_seed_only_then_jsonl_chat(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}", "PATH": "/usr/bin:/bin"}
+    seeded = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--seed-only"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    chat = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--jsonl"],
+        cwd=ROOT,
+        env=env,
+        input=json.dumps({"from": 1002, "text": "/help"}) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert chat.returncode == 0, chat.stderr
+    reply = json.loads(chat.stdout.strip().splitlines()[-1])
+    assert reply["chat"] == 1002 and "property assistant" in reply["text"]
+
+
+def test_chat_refuses_a_database_without_schema(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--jsonl"],
+        cwd=ROOT,
+        env=env,
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "courtyard db upgrade" in result.stderr
+    assert "Traceback" not in result.stderr
