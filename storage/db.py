@@ -59,6 +59,8 @@ class Database:
 
     def __init__(self, url: str, *, connect_args: dict[str, Any] | None = None) -> None:
         self.url = url
+        # Kept so that migrations reach the same place (a PostgreSQL search_path, say).
+        self.connect_args = dict(connect_args or {})
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         if self.is_sqlite:
             ensure_sqlite_directory(url)
@@ -66,7 +68,7 @@ class Database:
             self.read_engine = _sqlite_engine(url, begin="BEGIN")
         else:
             self.write_engine = create_async_engine(
-                url, pool_size=10, max_overflow=10, connect_args=connect_args or {}
+                url, pool_size=10, max_overflow=10, connect_args=self.connect_args
             )
             self.read_engine = self.write_engine
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -20,10 +21,13 @@ class SchemaOutOfDate(RuntimeError):
     """The database is not at the newest revision; `courtyard db upgrade` fixes it."""
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, *, connect_args: dict[str, Any] | None = None) -> Config:
+    """Alembic's configuration for a URL; `connect_args` reach the driver as they do for
+    `Database` (e.g. a PostgreSQL `search_path` naming the schema to migrate)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["connect_args"] = dict(connect_args or {})
     return config
 
 
@@ -34,11 +38,12 @@ def head_revision() -> str:
     return heads[0]
 
 
-async def upgrade(url: str) -> None:
+async def upgrade(url: str, *, connect_args: dict[str, Any] | None = None) -> None:
     """Creates or migrates the schema to the newest revision."""
     ensure_sqlite_directory(url)
     # Alembic's env.py runs its own event loop, so it gets a thread of its own.
-    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+    config = alembic_config(url, connect_args=connect_args)
+    await asyncio.to_thread(command.upgrade, config, "head")
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

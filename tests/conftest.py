@@ -60,21 +60,27 @@ async def _drop_schema(schema: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def any_db(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Database]:
-    """The same test on SQLite and on PostgreSQL (STYLE.md 5: one contract, every backend)."""
+async def empty_db(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Database]:
+    """A database with no tables yet, on SQLite and on PostgreSQL (migration tests start here)."""
     if request.param == "sqlite":
         db = Database(f"sqlite+aiosqlite:///{tmp_path / 'courtyard.db'}")
         schema = None
     else:
         db, schema = await _postgres_database()
-    async with db.write_engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
     try:
         yield db
     finally:
         await db.dispose()
         if schema:
             await _drop_schema(schema)
+
+
+@pytest.fixture
+async def any_db(empty_db: Database) -> Database:
+    """The same test on SQLite and on PostgreSQL (STYLE.md 5: one contract, every backend)."""
+    async with empty_db.write_engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    return empty_db
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from bot.settings import Settings
 from storage.db import Database
@@ -25,6 +26,31 @@ async def _open(settings: Settings) -> Database | None:
         print(f"courtyard: {exc}", file=sys.stderr)
         return None
     return db
+
+
+async def import_csv(args: argparse.Namespace, settings: Settings) -> int:
+    """Imports a CSV file of `args.kind`, all rows or none. Prints the summary and exits 0;
+    or prints each bad row as `line N: reason` and exits 1 having imported nothing."""
+    from storage.importer import Defaults, ImportFailed, import_file
+
+    db = await _open(settings)
+    if db is None:
+        return 2
+    path = Path(args.file)
+    defaults = Defaults(locale=settings.default_locale, timezone=settings.timezone)
+    try:
+        summary = await import_file(db, args.kind, path, defaults=defaults)
+    except ImportFailed as failed:
+        for problem in failed.problems:
+            print(problem, file=sys.stderr)
+        bad_rows = sum(1 for problem in failed.problems if (problem.line or 0) > 1)
+        detail = f" (bad rows: {bad_rows})" if bad_rows else ""
+        print(f"courtyard: nothing imported from {path.name}{detail}", file=sys.stderr)
+        return 1
+    finally:
+        await db.dispose()
+    print(summary)
+    return 0
 
 
 async def invite(args: argparse.Namespace, settings: Settings) -> int:

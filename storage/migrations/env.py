@@ -25,7 +25,11 @@ def _configure(connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = create_async_engine(config.get_main_option("sqlalchemy.url"))
+    # connect_args come from storage.migrate.alembic_config (empty when run by the alembic CLI).
+    engine = create_async_engine(
+        config.get_main_option("sqlalchemy.url"),
+        connect_args=config.attributes.get("connect_args", {}),
+    )
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_configure)
