@@ -6,8 +6,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -23,6 +21,7 @@ from storage.models import (
     SentMessage,
     Urgency,
 )
+from storage.repos.counters import upsert_increment
 
 NUMBER_PREFIX = {
     CaseKind.REPAIR: "R",
@@ -52,17 +51,9 @@ async def next_number(
     The counter is bumped with one atomic upsert, so concurrent filings never share a number.
     """
     day = now.astimezone(ZoneInfo(compound.timezone)).strftime("%Y%m%d")
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(CaseCounter)
-        .values(compound_id=compound.id, day=day, last=1)
-        .on_conflict_do_update(
-            index_elements=[CaseCounter.compound_id, CaseCounter.day],
-            set_={"last": CaseCounter.last + 1},
-        )
-        .returning(CaseCounter.last)
+    last = await upsert_increment(
+        session, CaseCounter.last, key={"compound_id": compound.id, "day": day}
     )
-    last = (await session.execute(statement)).scalar_one()
     return f"{NUMBER_PREFIX[kind]}-{day}-{last:03d}"
 
 
