@@ -6,41 +6,129 @@ Tests call the same functions with test settings.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from bot.engine.engine import Engine, Transport
 from bot.engine.registry import Flows
+from bot.scheduler import DeadlineScheduler
 from bot.services import Services
 from bot.settings import Settings
-from handlers import common, inquiries, onboarding, staff_admin, staff_cases
+from handlers import (
+    common,
+    complaints,
+    emergency,
+    faq,
+    inquiries,
+    my_cases,
+    onboarding,
+    repairs,
+    staff_admin,
+    staff_cases,
+)
+from knowledge.router import Routers
 from storage.db import Database
 from storage.migrate import require_current
 from storage.models import Person
 
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
 log = logging.getLogger(__name__)
+
+# Seconds to wait for Redis to connect or answer: a Redis that stops answering delays an
+# event by seconds (then it goes ahead without the shared lock), never forever.
+REDIS_TIMEOUT = 5.0
+
+
+class RedisUnavailable(RuntimeError):
+    """REDIS_URL is set but Redis cannot be used; the message is one line for the operator."""
 
 
 def build_flows() -> Flows:
     """Every flow of the product, registered in one place."""
     flows = Flows()
-    for module in (common, onboarding, staff_admin, staff_cases, inquiries):
+    for module in (
+        common,
+        onboarding,
+        staff_admin,
+        staff_cases,
+        inquiries,
+        emergency,
+        repairs,
+        complaints,
+        my_cases,
+        faq,
+    ):
         module.register(flows)
     return flows
 
 
 async def open_services(settings: Settings, *, check_schema: bool = True) -> Services:
-    """Connects to the store and builds the services; refuses an out-of-date schema."""
+    """Connects to the store, and to Redis when REDIS_URL is set, and builds the services.
+
+    Refuses an out-of-date schema (`SchemaOutOfDate`) and a Redis that does not answer
+    (`RedisUnavailable`). Close the result with `await services.aclose()`.
+    """
     db = Database(settings.database_url)
+    redis: Redis | None = None
     try:
         if check_schema:
             await require_current(db.write_engine)
-        services = Services(settings=settings, db=db, flows=build_flows())
+        if settings.redis_url:
+            redis = await connect_redis(settings.redis_url)
+        services = Services(settings=settings, db=db, flows=build_flows(), redis=redis)
+        # The knowledge-base index is built now, once, not on the first resident's message.
+        services.router = Routers(settings.kb_local_dir)
+        services.router.warm()
         await _ensure_managers(services)
     except BaseException:
+        if redis is not None:
+            await redis.aclose()
         await db.dispose()
         raise
     return services
+
+
+async def connect_redis(url: str) -> Redis:
+    """A Redis client that has answered a PING; `RedisUnavailable` otherwise."""
+    from redis.exceptions import RedisError
+
+    client = _redis_client(url)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        await client.aclose()
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise RedisUnavailable(
+            f"no answer from Redis at {_where(url)} (REDIS_URL): {reason}"
+        ) from exc
+    return client
+
+
+def _redis_client(url: str) -> Redis:
+    try:
+        # Optional: a single process without REDIS_URL never needs the package.
+        from redis.asyncio import Redis
+    except ImportError as exc:
+        raise RedisUnavailable(
+            "REDIS_URL is set but the redis package is not installed: "
+            "pip install 'courtyard[redis]'"
+        ) from exc
+    try:
+        return Redis.from_url(
+            url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+        )
+    except ValueError as exc:
+        raise RedisUnavailable(f"REDIS_URL is not a Redis URL: {exc}") from exc
+
+
+def _where(url: str) -> str:
+    """The URL without user name and password, for messages and logs."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
 async def _ensure_managers(services: Services) -> None:
@@ -57,4 +145,28 @@ async def _ensure_managers(services: Services) -> None:
 
 
 def build_engine(services: Services, transport: Transport) -> Engine:
-    return Engine(services, transport)
+    """The engine over the services. With REDIS_URL set, one user's events are handled one at
+    a time across every process sharing that Redis, not only within this one."""
+    if not services.settings.redis_url:
+        return Engine(services, transport)
+    from bot.engine.redis_ordering import RedisKeyedLocks
+
+    if services.redis is None:
+        # Services built by hand rather than by open_services: connect on first use; the
+        # client is closed with the services (`aclose`).
+        services.redis = _redis_client(services.settings.redis_url)
+    return Engine(services, transport, locks=RedisKeyedLocks(services.redis))
+
+
+async def start_scheduler(services: Services, engine: Engine) -> DeadlineScheduler:
+    """Starts the deadline scheduler over the store and lets the engine arm new deadlines.
+
+    Call it once the engine is built, inside the running event loop; `await scheduler.stop()`
+    on the way out."""
+    # APScheduler narrates every job it adds and runs at INFO; the scheduler logs what it
+    # fires itself, so only APScheduler's warnings are of use to an operator.
+    logging.getLogger("apscheduler").setLevel(max(logging.getLogger().level, logging.WARNING))
+    scheduler = DeadlineScheduler(engine)
+    await scheduler.start()
+    services.timers = scheduler
+    return scheduler

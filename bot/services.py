@@ -12,7 +12,10 @@ from storage.db import Database
 from storage.models import utcnow
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
     from bot.engine.registry import Flows
+    from knowledge.router import Routers
 
 
 class Timers(Protocol):
@@ -31,8 +34,20 @@ class Services:
     bot_username: str = "courtyard_bot"
     # The deadline scheduler, once the application has started one.
     timers: Timers | None = None
+    # The shared Redis client when REDIS_URL is set (several bot processes); None otherwise.
+    redis: Redis | None = None
+    # The knowledge-base routers (per compound), built at start-up by open_services.
+    router: Routers | None = None
     # Optional parts that later flows attach (knowledge router, scheduler, ...).
     extras: dict[str, Any] = field(default_factory=dict)
 
     def deep_link(self, payload: str) -> str:
         return f"https://t.me/{self.bot_username}?start={payload}"
+
+    async def aclose(self) -> None:
+        """Closes the connections the services opened: Redis (if any), then the database."""
+        try:
+            if self.redis is not None:
+                await self.redis.aclose()
+        finally:
+            await self.db.dispose()

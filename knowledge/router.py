@@ -1,0 +1,292 @@
+"""The router: one message in, one decision out (CONTRACTS.md, "courtyard ask --json").
+
+In order:
+1. an emergency in progress goes to `emergency.report`, whatever else the message says;
+2. smalltalk (greetings, thanks, "help") is recognised as a whole message;
+3. actionable intents (repair, own fees, complaint, events, a human) are scored from cues and
+   from example phrasings, the knowledge base from its phrasings; the stronger side wins;
+4. a knowledge-base question gets an outcome by confidence: `answer` outright, `suggest` the
+   top three ("did you mean"), or `handoff` ("not sure", office contact, ask staff).
+
+Nothing here has side effects: recording unanswered questions is the handler's business.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from threading import Lock
+from typing import Any, Literal
+
+from knowledge.index import Document, Hit, Index
+from knowledge.loader import KnowledgeBase, compound_codes, load_knowledge
+from knowledge.rules import ACTIONABLE, EMERGENCY, IntentRules
+from knowledge.tokenize import Tokenizer, detect_locale
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["answer", "suggest", "handoff", "flow"]
+INTENT_PREFIX = "intent:"
+# Confidence of a knowledge-base match (0..1, see knowledge/index.py) needed to answer
+# outright, and to offer "did you mean"; below that the bot says it is not sure.
+ANSWER_AT = 0.28
+SUGGEST_AT = 0.15
+# Below this the message shares next to nothing with the knowledge base: not a question the
+# bot was built for (intent `unknown`). Between this and SUGGEST_AT it is taken as a question
+# the base answers poorly: the bot says it is not sure, offers staff and the closest topics.
+UNKNOWN_BELOW = 0.05
+# Answering outright also needs the best topic to stand clear of the second.
+ANSWER_MARGIN = 0.04
+# An actionable intent needs this much evidence (cues plus similarity to its examples) and
+# more than the knowledge base's best match, which gets a head start when the message is a
+# question ("谁负责修" asks about the rules; "坏了" reports a fault).
+INTENT_AT = 0.55
+QUESTION_BONUS = 0.25
+# Asking someone to come ("麻烦派人来看看") is a repair, even when worded as a question.
+REQUEST_BONUS = 0.3
+EXAMPLE_WEIGHT = 0.8
+SUGGESTIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    topic: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where a message goes. The first seven fields are the `courtyard ask --json` contract."""
+
+    text: str
+    intent: str
+    topic: str | None
+    score: float
+    outcome: Outcome
+    alternatives: tuple[Alternative, ...] = ()
+    answer: str | None = None
+    # Intents offered as buttons under an answer ("report a repair" under who pays for a leak).
+    actions: tuple[str, ...] = ()
+    locale: str = "zh"
+    # The kind of emergency the message speaks of (fire, gas, ...); also set when the wording
+    # made it a general question, so the reply can still add the emergency numbers.
+    emergency: str | None = None
+    # For smalltalk: greeting, thanks, help or who.
+    smalltalk: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "intent": self.intent,
+            "topic": self.topic,
+            "score": round(self.score, 3),
+            "outcome": self.outcome,
+            "alternatives": [
+                {"topic": a.topic, "score": round(a.score, 3)} for a in self.alternatives
+            ],
+            "answer": self.answer,
+        }
+
+
+@dataclass(slots=True)
+class Router:
+    """Routes messages against one knowledge base; build once, call `route` many times."""
+
+    knowledge: KnowledgeBase
+    rules: IntentRules
+    index: Index
+
+    @classmethod
+    def build(cls, knowledge: KnowledgeBase, rules: IntentRules | None = None) -> Router:
+        """Indexes the entries' phrasings (answers count a little) and the intents' examples."""
+        rules = rules or IntentRules.load()
+        documents = [
+            Document(entry.topic, question)
+            for entry in knowledge.entries.values()
+            for _, question in entry.phrasings()
+        ]
+        for intent, examples in rules.examples.items():
+            documents.extend(Document(INTENT_PREFIX + intent, text) for text in examples)
+        answers = {t: list(e.answer.values()) for t, e in knowledge.entries.items()}
+        index = Index.build(Tokenizer(rules.lexicon), documents, extra_text=answers)
+        return cls(knowledge, rules, index)
+
+    def is_emergency(self, text: str) -> bool:
+        """Whether `text` reports an emergency happening now (not a safety question)."""
+        found = self.rules.emergency.match(self.rules.prepare(text))
+        return found is not None and not found.guarded
+
+    def route(
+        self,
+        text: str,
+        *,
+        compound: Mapping[str, Any] | None = None,
+        locale_hint: str | None = None,
+    ) -> Decision:
+        """The decision for one message; `compound` holds the compound's placeholder values
+        (Compound.settings["kb"]) for the answer text, `locale_hint` the user's language."""
+        locale = detect_locale(text, locale_hint)
+        prepared = self.rules.prepare(text)
+        base = {"text": text, "locale": locale}
+        if not prepared.strip():
+            return Decision(**base, intent="unknown", topic=None, score=0.0, outcome="handoff")
+        found = self.rules.emergency.match(prepared)
+        if found is not None and not found.guarded:
+            return Decision(
+                **base,
+                intent=EMERGENCY,
+                topic=None,
+                score=1.0,
+                outcome="flow",
+                emergency=found.kind,
+            )
+        emergency = found.kind if found is not None else None
+        if self.rules.is_smalltalk(prepared):
+            return Decision(
+                **base,
+                intent="smalltalk",
+                topic=None,
+                score=1.0,
+                outcome="flow",
+                smalltalk=self.rules.smalltalk_kind(prepared),
+            )
+        hits = self.index.search(text)
+        topics = [h for h in hits if not h.label.startswith(INTENT_PREFIX)]
+        intent, intent_score = self._actionable(prepared, hits, topics)
+        if intent is not None:
+            return Decision(
+                **base,
+                intent=intent,
+                topic=None,
+                score=min(intent_score, 1.0),
+                outcome="flow",
+                emergency=emergency,
+            )
+        return self._faq(base, topics, compound, emergency)
+
+    def _actionable(
+        self, prepared: str, hits: list[Hit], topics: list[Hit]
+    ) -> tuple[str | None, float]:
+        """The actionable intent the message asks for, if its evidence beats the FAQ's."""
+        cues = self.rules.cue_scores(prepared)
+        similar = {
+            h.label.removeprefix(INTENT_PREFIX): h.score
+            for h in hits
+            if h.label.startswith(INTENT_PREFIX)
+        }
+        question = self.rules.is_question(prepared)
+        request = self.rules.is_request(prepared)
+        scores = {}
+        for intent in ACTIONABLE:
+            score = cues.get(intent, 0.0) + EXAMPLE_WEIGHT * similar.get(intent, 0.0)
+            if intent == "repair.report" and request:
+                score += REQUEST_BONUS
+            scores[intent] = score
+        best = max(scores, key=lambda k: scores[k])
+        score = scores[best]
+        faq = topics[0].score if topics else 0.0
+        if question and not request:
+            faq += QUESTION_BONUS
+        if score >= INTENT_AT and score > faq:
+            return best, score
+        return None, score
+
+    def _faq(
+        self,
+        base: dict[str, Any],
+        topics: list[Hit],
+        compound: Mapping[str, Any] | None,
+        emergency: str | None,
+    ) -> Decision:
+        if not topics or topics[0].score < UNKNOWN_BELOW:
+            return Decision(
+                **base,
+                intent="unknown",
+                topic=None,
+                score=topics[0].score if topics else 0.0,
+                outcome="handoff",
+                emergency=emergency,
+            )
+        best = topics[0]
+        second = topics[1].score if len(topics) > 1 else 0.0
+        alternatives = tuple(Alternative(h.label, h.score) for h in topics[1:SUGGESTIONS])
+        outcome: Outcome = "handoff"
+        if best.score >= ANSWER_AT and best.score - second >= ANSWER_MARGIN:
+            outcome = "answer"
+        elif best.score >= SUGGEST_AT:
+            outcome = "suggest"
+        answer = None
+        if outcome == "answer":
+            answer = self.knowledge.answer(best.label, base["locale"], compound)
+        return Decision(
+            **base,
+            intent="faq",
+            topic=best.label,
+            score=best.score,
+            outcome=outcome,
+            alternatives=alternatives,
+            answer=answer,
+            actions=self.knowledge.entries[best.label].actions,
+            emergency=emergency,
+        )
+
+
+_SHARED: dict[Path | None, Routers] = {}
+_SHARED_LOCK = Lock()
+
+
+@dataclass(slots=True)
+class Routers:
+    """One router per compound that has entries of its own; a shared one for the rest.
+
+    Built lazily and kept: the index is built once per process (and per compound directory),
+    at start-up when `warm()` is called.
+    """
+
+    local_dir: Path | None = None
+    _rules: IntentRules | None = None
+    _shared: Router | None = None
+    _own: dict[str, Router] = field(default_factory=dict)
+    _codes: frozenset[str] | None = None
+    _lock: Lock = field(default_factory=Lock)
+
+    @classmethod
+    def shared(cls, local_dir: Path | None = None) -> Routers:
+        """One set of routers per directory for the whole process: services built by hand
+        (tests, scripts) share the index instead of building it again."""
+        with _SHARED_LOCK:
+            found = _SHARED.get(local_dir)
+            if found is None:
+                found = _SHARED[local_dir] = cls(local_dir)
+            return found
+
+    def get(self, compound_code: str | None = None) -> Router:
+        """The router for a compound (its own entries if it has any)."""
+        with self._lock:
+            if self._codes is None:
+                self._codes = frozenset(compound_codes(self.local_dir))
+            if self._rules is None:
+                self._rules = IntentRules.load()
+            if compound_code and compound_code in self._codes:
+                router = self._own.get(compound_code)
+                if router is None:
+                    router = self._own[compound_code] = self._build(compound_code)
+                return router
+            if self._shared is None:
+                self._shared = self._build(None)
+            return self._shared
+
+    def warm(self) -> None:
+        """Builds every index now (at start-up) rather than on the first message."""
+        self.get(None)
+        for code in self._codes or ():
+            self.get(code)
+
+    def _build(self, code: str | None) -> Router:
+        knowledge = load_knowledge(self.local_dir, code)
+        for problem in knowledge.problems:
+            log.error("knowledge base: %s", problem)
+        assert self._rules is not None
+        return Router.build(knowledge, self._rules)
