@@ -86,9 +86,10 @@ async def start(ctx: Context) -> None:
     """Greets in the user's language; `/start CODE` redeems an invite, `/start fees` (a deep
     link from a group) continues into that flow in private."""
     payload = ctx.event.deep_link
-    if payload:
+    # "start" is the payload of the plain "open a private chat" link from a group.
+    if payload and payload.lower() != "start":
         command = ctx.services.flows.commands.get(payload.lower())
-        if command is not None and command.name != "start":
+        if command is not None:
             await command.handler(ctx)
             return
         await _redeem(ctx, payload)

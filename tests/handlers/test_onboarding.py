@@ -99,3 +99,13 @@ async def test_language_switch_sticks(harness: Harness) -> None:
     assert "English" in harness.transport.last(1001).text
     await harness.say(1001, "/help", lang="zh")  # Telegram still says zh: the choice wins
     assert "I am the property assistant" in harness.transport.last(1001).text
+
+
+async def test_the_open_private_chat_link_greets_instead_of_taking_a_code(harness: Harness) -> None:
+    await harness.say(NEWCOMER, "/start start", lang="en", name="Ann")
+    assert harness.transport.last(NEWCOMER).text.startswith("Hello Ann")
+
+
+async def test_deep_link_to_a_command_runs_it_in_private(harness: Harness) -> None:
+    await harness.say(1001, "/start help", lang="en")
+    assert "property assistant" in harness.transport.last(1001).text
