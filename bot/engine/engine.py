@@ -3,7 +3,8 @@
 For each event, in one database transaction: the person is found or created, their roles and
 compound are loaded, the conversation state is read, the flow runs, the state is saved. Only
 after the commit are replies delivered, so nothing a user sees refers to data that was rolled
-back. Events of one user are handled strictly one after another (`KeyedLocks`).
+back. Events of one user are handled strictly one after another (`KeyedLocks`; with REDIS_URL,
+`RedisKeyedLocks`, across processes).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import select, update
 from bot.engine.buttons import ButtonData, InvalidButton
 from bot.engine.context import Context
 from bot.engine.events import ChatKind, Incoming
-from bot.engine.ordering import KeyedLocks
+from bot.engine.ordering import KeyedLocks, UserLocks
 from bot.engine.replies import Button, Delivered, Edit, Outbound, Send, Toast, keyboard
 from bot.i18n import normalize_locale, translate
 from bot.logs import new_reference
@@ -45,10 +46,13 @@ class Transport(Protocol):
 
 
 class Engine:
-    def __init__(self, services: Services, transport: Transport) -> None:
+    def __init__(
+        self, services: Services, transport: Transport, *, locks: UserLocks | None = None
+    ) -> None:
         self.services = services
         self.transport = transport
-        self.locks = KeyedLocks()
+        # In-process unless the application passes shared ones (REDIS_URL: several processes).
+        self.locks: UserLocks = locks if locks is not None else KeyedLocks()
 
     async def handle(self, event: Incoming) -> list[Outbound]:
         """Handles one event and delivers its replies; returns them (tests read them)."""
@@ -220,7 +224,6 @@ class Engine:
     async def deliver(self, out: list[Outbound], *, press_id: str | None = None) -> None:
         """Sends, edits and answers in order; remembers messages sent under a `ref`."""
         answered = False
-        sent_refs: list[SentMessage] = []
         blocked: list[int] = []
         for item in out:
             try:
@@ -233,13 +236,18 @@ class Engine:
                     if result.blocked:
                         blocked.append(item.chat_id)
                     elif item.ref and result.message_id is not None:
-                        sent_refs.append(
-                            SentMessage(
-                                ref=item.ref,
-                                chat_id=item.chat_id,
-                                message_id=result.message_id,
-                                thread_id=result.thread_id or item.thread_id,
-                            )
+                        # Recorded at once, not after the batch: a staff member may press a
+                        # card's button before the rest of this event's replies are out.
+                        await self._remember(
+                            [
+                                SentMessage(
+                                    ref=item.ref,
+                                    chat_id=item.chat_id,
+                                    message_id=result.message_id,
+                                    thread_id=result.thread_id or item.thread_id,
+                                )
+                            ],
+                            [],
                         )
                 else:
                     for chat_id, message_id in await self._targets(item):
@@ -252,8 +260,8 @@ class Engine:
                 await self.transport.toast(press_id, Toast(""))
             except Exception:
                 log.exception("could not answer a press")
-        if sent_refs or blocked:
-            await self._remember(sent_refs, blocked)
+        if blocked:
+            await self._remember([], blocked)
 
     async def _targets(self, edit: Edit) -> list[tuple[int, int]]:
         if edit.ref is None:

@@ -1,0 +1,76 @@
+"""Wiring for one Telegram bot: the aiogram Bot, the transport, the engine, the dispatcher.
+
+`courtyard run` and the tests build the bot with the same functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import User
+
+from bot.adapters.telegram.menu import register_commands
+from bot.adapters.telegram.pacing import Sleep
+from bot.adapters.telegram.routes import create_dispatcher
+from bot.adapters.telegram.transport import TelegramTransport
+from bot.app import build_engine
+from bot.engine.engine import Engine
+from bot.services import Services
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class TelegramBot:
+    """Everything that serves one bot token."""
+
+    bot: Bot
+    dispatcher: Dispatcher
+    engine: Engine
+    transport: TelegramTransport
+    services: Services
+
+
+def create_bot(settings: Settings) -> Bot:
+    """The aiogram Bot on TELEGRAM_API_BASE: Telegram's server, or a self-hosted Bot API server.
+
+    Raises aiogram's TokenValidationError for a token that cannot be one. Texts go out as
+    written (no parse mode): a resident's "<3" or "*urgent*" is not markup.
+    """
+    if settings.telegram_bot_token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    api = TelegramAPIServer.from_base(settings.telegram_api_base)
+    return Bot(settings.telegram_bot_token.get_secret_value(), session=AiohttpSession(api=api))
+
+
+def assemble(services: Services, bot: Bot, *, sleep: Sleep = asyncio.sleep) -> TelegramBot:
+    """Builds the transport, the engine and the dispatcher around `bot`.
+
+    `sleep` is how the transport waits out Telegram's 429 answers (tests pass a fake clock).
+    """
+    transport = TelegramTransport(bot, sleep=sleep)
+    engine = build_engine(services, transport)
+    dispatcher = create_dispatcher(engine)
+    return TelegramBot(bot, dispatcher, engine, transport, services)
+
+
+async def connect(telegram: TelegramBot) -> User:
+    """Asks Telegram who the bot is, which also checks the token (401 raises aiogram's
+    TelegramUnauthorizedError), and fills the command menu in both languages."""
+    me = await telegram.bot.me()
+    if me.username:
+        # Deep links (t.me/<name>?start=...) and "/help@<name>" in groups need the real name.
+        telegram.services.bot_username = me.username
+    await register_commands(
+        telegram.bot,
+        telegram.services.flows,
+        default_locale=telegram.services.settings.default_locale,
+    )
+    log.info("connected to Telegram as @%s", me.username)
+    return me

@@ -1,0 +1,131 @@
+"""The aiogram Dispatcher: private chats, groups and button presses, each on its own router.
+
+Every handler turns what Telegram delivered into an `Incoming` and hands it to the engine,
+which decides what to say. The engine is injected by aiogram from the dispatcher's workflow
+data: a handler names `engine` in its signature and gets it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.enums import ChatType
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, Message, TelegramObject
+
+from bot.adapters.telegram.inbound import GROUP_CHATS, from_message, from_press
+from bot.engine.engine import Engine
+
+log = logging.getLogger(__name__)
+
+# How long shutdown waits for updates already being handled (a reply half-sent, a commit).
+DRAIN_TIMEOUT = 10.0
+
+
+class ChatTypeFilter(Filter):
+    """Lets through messages from chats of the given Telegram types.
+
+    A coroutine on purpose: aiogram runs a plain callable, such as an `F.chat.type` magic
+    filter, in a worker thread (`CallableObject.call` → `asyncio.to_thread`). That costs a
+    thread hop per update and lets a user's second message overtake the first before the
+    engine's per-user lock is taken.
+    """
+
+    def __init__(self, *types: ChatType) -> None:
+        self.types = frozenset(types)
+
+    async def __call__(self, message: Message) -> bool:
+        return message.chat.type in self.types
+
+
+class Inflight:
+    """An outer middleware that counts updates being handled, so that shutdown waits for them
+    instead of closing the database under a reply."""
+
+    def __init__(self, *, grace: float = DRAIN_TIMEOUT) -> None:
+        self.grace = grace
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        self.count += 1
+        self._idle.clear()
+        try:
+            return await handler(event, data)
+        finally:
+            self.count -= 1
+            if not self.count:
+                self._idle.set()
+
+    async def drain(self) -> None:
+        """Waits, at most `grace` seconds, until no update is being handled."""
+        if self.count:
+            log.info("letting %s update(s) in progress finish", self.count)
+        try:
+            await asyncio.wait_for(self._idle.wait(), self.grace)
+        except TimeoutError:
+            log.warning("%s update(s) still in progress at shutdown", self.count)
+
+
+async def on_private_message(message: Message, bot: Bot, engine: Engine) -> None:
+    """Whatever a person sends the bot in private gets an answer from the engine."""
+    await _to_engine(message, bot, engine)
+
+
+async def on_group_message(message: Message, bot: Bot, engine: Engine) -> None:
+    """In a group the engine answers when addressed; other messages reach it unaddressed."""
+    await _to_engine(message, bot, engine)
+
+
+async def on_press(query: CallbackQuery, engine: Engine) -> None:
+    """A press of one of the bot's buttons: the engine checks it, acts, and answers the press."""
+    await engine.handle(from_press(query))
+
+
+async def _to_engine(message: Message, bot: Bot, engine: Engine) -> None:
+    event = from_message(message, bot_id=bot.id, bot_username=engine.services.bot_username)
+    if event is None:
+        log.debug("not for the engine: %s in chat %s", message.content_type, message.chat.id)
+        return
+    await engine.handle(event)
+
+
+def private_router() -> Router:
+    router = Router(name="private")
+    router.message.filter(ChatTypeFilter(ChatType.PRIVATE))
+    router.message.register(on_private_message)
+    return router
+
+
+def group_router() -> Router:
+    router = Router(name="groups")
+    router.message.filter(ChatTypeFilter(*GROUP_CHATS))
+    router.message.register(on_group_message)
+    return router
+
+
+def press_router() -> Router:
+    router = Router(name="presses")
+    router.callback_query.register(on_press)
+    return router
+
+
+def create_dispatcher(engine: Engine) -> Dispatcher:
+    """The dispatcher for one bot, its handlers wired to `engine`."""
+    inflight = Inflight()
+    # Conversation state lives in our own store (DESIGN.md), so aiogram's FSM stays off.
+    dispatcher = Dispatcher(disable_fsm=True, engine=engine)
+    dispatcher.update.outer_middleware(inflight)
+    dispatcher.shutdown.register(inflight.drain)
+    dispatcher.include_routers(private_router(), group_router(), press_router())
+    return dispatcher

@@ -1,0 +1,219 @@
+"""The engine's Transport on the Telegram Bot API: sends, edits and answers button presses.
+
+What Telegram answers shapes what the engine hears: 403 (the user blocked the bot, or it was
+removed from the group) is `Delivered(blocked=True)`; 429 is waited out and retried a bounded
+number of times; any other refusal is logged, without the token, and the bot carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, TypeVar
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramRetryAfter,
+)
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageText,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+    ReplyParameters,
+)
+
+from bot.adapters.telegram.limits import MAX_ALBUM, MAX_TEXT, MAX_TOAST, fit, redact, split_text
+from bot.adapters.telegram.pacing import Pacer, Sleep
+from bot.engine.replies import Button, Delivered, Edit, Keyboard, Send, Toast
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_ATTEMPTS = 3
+# Telegram may ask for a long pause during a flood; beyond this one message is not worth
+# holding the chat (and the user's turn) for, so it is given up and logged instead.
+MAX_RETRY_WAIT = 60
+NOT_MODIFIED = "message is not modified"
+
+
+def inline_keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
+    """The engine's buttons as Telegram's inline keyboard; no buttons, no keyboard."""
+    rows = [[b for b in (_inline_button(button) for button in row) if b] for row in buttons]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def _inline_button(button: Button) -> InlineKeyboardButton | None:
+    if button.url:
+        return InlineKeyboardButton(text=button.text, url=button.url)
+    if button.data:
+        return InlineKeyboardButton(text=button.text, callback_data=button.data)
+    # Telegram refuses the whole message for one button with neither; lose the button only.
+    log.warning("left out button %r: it has neither data nor a link", button.text)
+    return None
+
+
+class TelegramTransport:
+    """Delivers the engine's replies through aiogram's Bot."""
+
+    def __init__(self, bot: Bot, *, pacer: Pacer | None = None, sleep: Sleep = asyncio.sleep):
+        self.bot = bot
+        self.pacer = pacer or Pacer()
+        self._sleep = sleep
+
+    async def send(self, message: Send) -> Delivered:
+        """Photos first (one photo, or albums of up to ten), then the text with its buttons.
+
+        The returned id is the text's: it carries the buttons, and only a text message can
+        later be changed with editMessageText.
+        """
+        async with self.pacer.chat(message.chat_id):
+            try:
+                return await self._send(message)
+            except TelegramForbiddenError as exc:
+                log.info(
+                    "chat %s refuses the bot's messages: %s", message.chat_id, self._clean(exc)
+                )
+                return Delivered(blocked=True)
+            except TelegramAPIError as exc:
+                reason = self._clean(exc)
+                log.warning("message to chat %s not sent: %s", message.chat_id, reason)
+                return Delivered(errors=[reason])
+
+    async def _send(self, message: Send) -> Delivered:
+        common: dict[str, Any] = {
+            "chat_id": message.chat_id,
+            "message_thread_id": message.thread_id,
+        }
+        reply = (
+            ReplyParameters(message_id=message.reply_to, allow_sending_without_reply=True)
+            if message.reply_to is not None
+            else None
+        )
+        last_id: int | None = None
+        errors: list[str] = []
+        for start in range(0, len(message.photos), MAX_ALBUM):
+            album = message.photos[start : start + MAX_ALBUM]
+            try:
+                last_id = await self._send_album(album, common, reply)
+            except TelegramForbiddenError:
+                raise
+            except TelegramAPIError as exc:
+                # A stale file id loses the photos, not the text that explains them.
+                reason = self._clean(exc)
+                log.warning("photos to chat %s not sent: %s", message.chat_id, reason)
+                errors.append(reason)
+            reply = None
+        parts = split_text(message.text)
+        markup = inline_keyboard(message.buttons)
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            sent = await self._call(
+                SendMessage(
+                    text=part,
+                    reply_parameters=reply,
+                    reply_markup=markup if last else None,
+                    **common,
+                )
+            )
+            last_id, reply = sent.message_id, None
+        return Delivered(message_id=last_id, errors=errors)
+
+    async def _send_album(
+        self, album: tuple[str, ...], common: dict[str, Any], reply: ReplyParameters | None
+    ) -> int:
+        if len(album) == 1:
+            sent = await self._call(SendPhoto(photo=album[0], reply_parameters=reply, **common))
+            return sent.message_id
+        media = [InputMediaPhoto(media=file_id) for file_id in album]
+        messages: list[Message] = await self._call(
+            SendMediaGroup(media=media, reply_parameters=reply, **common)
+        )
+        return messages[-1].message_id
+
+    async def edit(self, message: Edit, *, chat_id: int, message_id: int) -> None:
+        """Replaces the text and buttons of a message the bot sent; an unchanged one is fine."""
+        method = EditMessageText(
+            chat_id=chat_id,
+            message_id=message_id,
+            text=fit(message.text, MAX_TEXT),
+            reply_markup=inline_keyboard(message.buttons),
+        )
+        async with self.pacer.chat(chat_id):
+            try:
+                await self._call(method)
+            except TelegramBadRequest as exc:
+                # Pressing a button twice asks for the same text again: nothing to change.
+                if NOT_MODIFIED not in exc.message:
+                    log.warning(
+                        "message %s in chat %s not edited: %s",
+                        message_id,
+                        chat_id,
+                        self._clean(exc),
+                    )
+            except TelegramAPIError as exc:
+                log.warning(
+                    "message %s in chat %s not edited: %s", message_id, chat_id, self._clean(exc)
+                )
+
+    async def toast(self, press_id: str, toast: Toast) -> None:
+        """Answers a button press: stops its spinner and shows the note, or an alert, if any."""
+        method = AnswerCallbackQuery(
+            callback_query_id=press_id,
+            text=fit(toast.text, MAX_TOAST) or None,
+            show_alert=toast.alert or None,
+        )
+        try:
+            # Answers do not count as messages, so they skip the global schedule.
+            await self._call(method, paced=False)
+        except TelegramAPIError as exc:
+            # Typically a press older than Telegram keeps it open; the user saw a spinner only.
+            log.info("button press %s not answered: %s", press_id, self._clean(exc))
+
+    async def _call(self, method: TelegramMethod[T], *, paced: bool = True) -> T:
+        """Calls the Bot API, waiting out 429s and following a group that became a supergroup."""
+        attempt = 1
+        while True:
+            if paced:
+                await self.pacer.tick()
+            try:
+                return await self.bot(method)
+            except TelegramRetryAfter as exc:
+                if attempt >= MAX_ATTEMPTS or exc.retry_after > MAX_RETRY_WAIT:
+                    raise
+                log.warning(
+                    "Telegram asks to wait %s s before %s (attempt %s of %s)",
+                    exc.retry_after,
+                    method.__api_method__,
+                    attempt,
+                    MAX_ATTEMPTS,
+                )
+                await self._sleep(exc.retry_after)
+            except TelegramMigrateToChat as exc:
+                if attempt >= MAX_ATTEMPTS:
+                    raise
+                old = getattr(method, "chat_id", None)
+                log.warning(
+                    "group %s is now supergroup %s: sending there; bind the new id to stop this",
+                    old,
+                    exc.migrate_to_chat_id,
+                )
+                method = method.model_copy(update={"chat_id": exc.migrate_to_chat_id})
+            attempt += 1
+
+    def _clean(self, exc: TelegramAPIError) -> str:
+        return redact(str(exc), self.bot.token)

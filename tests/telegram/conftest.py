@@ -1,0 +1,141 @@
+"""The Telegram adapter against a fake Bot API on loopback, over the real engine and store."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.telegram import TelegramBot, assemble, connect, create_bot
+from bot.app import build_flows
+from bot.commands.telegram import serve_polling
+from bot.services import Services
+from bot.settings import Settings
+from storage import demo
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import Base, utcnow
+from tests.telegram.fake_api import FakeBotAPI
+from tests.telegram.updates import Updates
+
+# Shaped like a real token, so that the log redaction would catch it by its shape as well.
+TOKEN = "123456789:AAFakeTokenForCourtyardTests_0123456"
+BOT_ID = 123456789
+BOT_USERNAME = "courtyard_test_bot"
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    server = FakeBotAPI(token=TOKEN, username=BOT_USERNAME)
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def tg_settings(tmp_path, api: FakeBotAPI) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'telegram.db'}",
+        telegram_bot_token=TOKEN,
+        telegram_api_base=api.url,
+        manager_ids=frozenset({9001}),
+        default_locale="zh",
+        redis_url=None,
+        kb_local_dir=None,
+    )
+
+
+@dataclass(frozen=True)
+class Seed:
+    """What the tests need to know of the demo compound."""
+
+    invite_code: str
+    compound_name: str
+
+
+async def _seed(url: str, *, migrate: bool = False) -> Seed:
+    if migrate:
+        await upgrade(url)
+    db = Database(url)
+    try:
+        if not migrate:
+            async with db.write_engine.begin() as connection:
+                await connection.run_sync(Base.metadata.create_all)
+        async with db.write() as session:
+            summary = await demo.seed_demo(session, now=utcnow())
+            return Seed(summary.invite_code, summary.compound.name)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seed]:
+    """The demo compound seeded once; each test gets a copy of the file (seeding takes ~0.4 s)."""
+    path = tmp_path_factory.mktemp("template") / "demo.db"
+    seed = asyncio.run(_seed(f"sqlite+aiosqlite:///{path}"))
+    return path, seed
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo compound in a schema made by the migrations, as `courtyard run` requires."""
+    path = tmp_path_factory.mktemp("migrated") / "demo.db"
+    asyncio.run(_seed(f"sqlite+aiosqlite:///{path}", migrate=True))
+    return path
+
+
+@pytest.fixture
+async def seeded(
+    tg_settings: Settings, demo_template: tuple[Path, Seed]
+) -> AsyncIterator[tuple[Services, Seed]]:
+    """Services over a fresh copy of the demo compound."""
+    template, seed = demo_template
+    db = Database(tg_settings.database_url)
+    shutil.copyfile(template, db.url.split("///", 1)[1])
+    # Built as tests/harness.py does: open_services would also rebuild the knowledge index
+    # (half a second a test); the flows share the process-wide one instead.
+    yield Services(settings=tg_settings, db=db, flows=build_flows()), seed
+    await db.dispose()
+
+
+@dataclass
+class Live:
+    """A bot polling the fake API: push updates, read what the bot sent."""
+
+    telegram: TelegramBot
+    api: FakeBotAPI
+    demo: Seed
+    updates: Updates = field(default_factory=Updates)
+    # What the transport was told to wait by 429 answers (the tests do not really wait).
+    waits: list[float] = field(default_factory=list)
+
+    @property
+    def services(self) -> Services:
+        return self.telegram.services
+
+
+@pytest.fixture
+async def live(
+    api: FakeBotAPI, tg_settings: Settings, seeded: tuple[Services, Seed]
+) -> AsyncIterator[Live]:
+    services, summary = seeded
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(0)
+
+    telegram = assemble(services, create_bot(tg_settings), sleep=no_wait)
+    await connect(telegram)
+    polling = asyncio.create_task(serve_polling(telegram, handle_signals=False, polling_timeout=5))
+    await api.wait_for("getUpdates")
+    yield Live(telegram=telegram, api=api, demo=summary, waits=waits)
+    if not polling.done():
+        await telegram.dispatcher.stop_polling()
+    await polling
+    await telegram.bot.session.close()

@@ -1,0 +1,305 @@
+"""A fake Telegram Bot API server on loopback, for aiogram's real client code over real HTTP.
+
+It answers the methods the adapter uses the way Telegram does (same paths, same JSON, same
+error shapes), records every request, and can be told to misbehave: a chat that blocked the
+bot (403), a flood wait (429 with retry_after), a token it does not know (401).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+# Fields aiogram sends as JSON text inside the form; the rest are plain strings.
+JSON_FIELDS = frozenset(
+    {"reply_markup", "media", "commands", "scope", "reply_parameters", "allowed_updates"}
+)
+SENDING = frozenset({"sendmessage", "sendphoto", "sendmediagroup", "editmessagetext"})
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+
+
+@dataclass
+class Call:
+    """One request as the server received it."""
+
+    method: str  # as the client spelled it, e.g. "sendMessage"
+    params: dict[str, Any]
+    token: str
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    def is_(self, method: str) -> bool:
+        return self.method.lower() == method.lower()
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, **parameters: Any) -> None:
+        super().__init__(description)
+        self.code, self.description, self.parameters = code, description, parameters
+
+
+class FakeBotAPI:
+    def __init__(
+        self, *, token: str, username: str = "courtyard_test_bot", max_poll_wait: float = 0.5
+    ) -> None:
+        self.token = token
+        self.me = {
+            "id": int(token.split(":")[0]),
+            "is_bot": True,
+            "first_name": "Courtyard",
+            "username": username,
+        }
+        self.max_poll_wait = max_poll_wait
+        self.calls: list[Call] = []
+        self.updates: list[dict[str, Any]] = []
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.commands: dict[tuple[str, str | None], list[dict[str, str]]] = {}
+        self.webhook: dict[str, Any] | None = None
+        self.blocked: set[int] = set()
+        self.floods: dict[str, list[int]] = defaultdict(list)
+        self.gates: dict[str, asyncio.Event] = {}
+        self.url = ""
+        self._message_ids: dict[int, int] = defaultdict(lambda: 100)
+        self._changed = asyncio.Condition()
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+
+    # -- running -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+
+    async def close(self) -> None:
+        self._closing = True
+        for gate in self.gates.values():  # a failed test must not leave requests hanging
+            gate.set()
+        await self._notify()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- what a test tells it ------------------------------------------------------------------
+
+    async def push(self, *updates: dict[str, Any]) -> None:
+        """Queues updates for the next getUpdates."""
+        self.updates.extend(updates)
+        await self._notify()
+
+    def block(self, chat_id: int) -> None:
+        """From now on the chat answers 403, as when a user blocked the bot."""
+        self.blocked.add(chat_id)
+
+    def flood(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
+        """The next `times` calls of `method` answer 429 with `retry_after`."""
+        self.floods[method.lower()].extend([retry_after] * times)
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Requests of `method` are answered only once the returned event is set."""
+        gate = self.gates[method.lower()] = asyncio.Event()
+        return gate
+
+    # -- what a test reads ---------------------------------------------------------------------
+
+    def of(self, method: str, *, chat_id: int | None = None) -> list[Call]:
+        return [
+            c
+            for c in self.calls
+            if c.is_(method) and c.token == self.token and (chat_id is None or c.chat_id == chat_id)
+        ]
+
+    def texts(self, chat_id: int) -> list[str]:
+        """What the bot sent to the chat, in order (answered requests only)."""
+        return [
+            m["text"]
+            for (chat, _), m in sorted(self.messages.items())
+            if chat == chat_id and "text" in m
+        ]
+
+    async def until(
+        self, condition: Callable[[], bool], *, within: float = 3.0, what: str = ""
+    ) -> None:
+        """Waits until `condition()` holds, checking whenever a request arrives or is answered."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(condition), within)
+            except TimeoutError:
+                seen = [(c.method, c.params.get("text")) for c in self.calls[-8:]]
+                raise AssertionError(
+                    f"waited {within}s for {what}; last requests: {seen}"
+                ) from None
+
+    async def wait_for(
+        self, match: str | Callable[[Call], bool], *, count: int = 1, within: float = 3.0
+    ) -> list[Call]:
+        """Waits until `count` requests match (a method name or a predicate); returns them."""
+        predicate = (lambda c: c.is_(match)) if isinstance(match, str) else match
+
+        def found() -> list[Call]:
+            return [c for c in self.calls if predicate(c)]
+
+        await self.until(lambda: len(found()) >= count, within=within, what=f"{count} × {match}")
+        return found()
+
+    async def wait_sent(self, chat_id: int, *, count: int = 1, within: float = 3.0) -> list[str]:
+        """Waits until the bot has sent `count` texts to the chat; returns them all."""
+        await self.until(
+            lambda: len(self.texts(chat_id)) >= count,
+            within=within,
+            what=f"{count} text(s) to chat {chat_id}",
+        )
+        return self.texts(chat_id)
+
+    def last_message(self, chat_id: int) -> dict[str, Any]:
+        """The bot's latest message in the chat, as Telegram stores it (buttons included)."""
+        keys = [key for key in self.messages if key[0] == chat_id]
+        assert keys, f"the bot sent nothing to {chat_id}"
+        return self.messages[max(keys)]
+
+    # -- the Bot API ---------------------------------------------------------------------------
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        params = {
+            key: json.loads(value) if key in JSON_FIELDS else value
+            for key, value in form.items()
+            if isinstance(value, str)
+        }
+        method = request.match_info["method"]
+        self.calls.append(Call(method, params, request.match_info["token"]))
+        await self._notify()  # a long poll answers late; its arrival is news already
+        if gate := self.gates.get(method.lower()):
+            await gate.wait()
+        try:
+            result = await self._answer(method.lower(), params, request.match_info["token"])
+        except ApiError as exc:
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": exc.code,
+                "description": exc.description,
+            }
+            if exc.parameters:
+                body["parameters"] = exc.parameters
+            response = web.json_response(body, status=exc.code)
+        else:
+            response = web.json_response({"ok": True, "result": result})
+        await self._notify()
+        return response
+
+    async def _answer(self, method: str, params: dict[str, Any], token: str) -> Any:
+        if token != self.token:
+            raise ApiError(401, "Unauthorized")
+        if self.floods.get(method):
+            wait = self.floods[method].pop(0)
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        if method in SENDING and int(params["chat_id"]) in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        match method:
+            case "getme":
+                return self.me
+            case "getupdates":
+                return await self._get_updates(params)
+            case "sendmessage":
+                return self._store(params, text=params["text"])
+            case "sendphoto":
+                return self._store(params, photo=[_photo_size(params["photo"])])
+            case "sendmediagroup":
+                group = f"album{len(self.calls)}"
+                return [
+                    self._store(params, photo=[_photo_size(item["media"])], media_group_id=group)
+                    for item in params["media"]
+                ]
+            case "editmessagetext":
+                return self._edit(params)
+            case "answercallbackquery":
+                return True
+            case "setmycommands" | "deletemycommands":
+                key = (params.get("scope", {}).get("type", "default"), params.get("language_code"))
+                self.commands[key] = params.get("commands", [])
+                return True
+            case "setwebhook":
+                self.webhook = params
+                return True
+            case "deletewebhook":
+                self.webhook = None
+                return True
+        raise ApiError(404, "Not Found")
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
+        # Telegram forgets updates below the offset: asking for more confirms the earlier ones.
+        offset = int(params.get("offset", 0))
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        wait = min(float(params.get("timeout", 0)), self.max_poll_wait)
+        if not self.updates and wait > 0:
+            async with self._changed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: bool(self.updates) or self._closing), wait
+                    )
+        return self.updates[: int(params.get("limit", 100))]
+
+    def _store(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        self._message_ids[chat_id] += 1
+        message: dict[str, Any] = {
+            "message_id": self._message_ids[chat_id],
+            "date": int(time.time()),
+            "chat": _chat(chat_id),
+            "from": self.me,
+            **content,
+        }
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        if "message_thread_id" in params:
+            message["message_thread_id"] = int(params["message_thread_id"])
+            message["is_topic_message"] = True
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def _edit(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        message = self.messages.get(key)
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        markup = params.get("reply_markup")
+        if message.get("text") == params["text"] and message.get("reply_markup") == markup:
+            raise ApiError(400, NOT_MODIFIED)
+        message["text"] = params["text"]
+        if markup is None:
+            message.pop("reply_markup", None)
+        else:
+            message["reply_markup"] = markup
+        message["edit_date"] = int(time.time())
+        return message
+
+
+def _chat(chat_id: int) -> dict[str, Any]:
+    return {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+
+
+def _photo_size(file_id: str) -> dict[str, Any]:
+    return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "width": 1280, "height": 960}

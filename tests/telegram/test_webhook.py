@@ -1,0 +1,67 @@
+"""The webhook endpoint: only requests carrying Telegram's secret token reach the engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.adapters.telegram import assemble, connect, create_bot
+from bot.adapters.telegram.webhook import SECRET_HEADER, create_webhook_app
+from bot.i18n import translate
+from bot.services import Services
+from bot.settings import Settings
+from tests.telegram.conftest import Seed
+from tests.telegram.fake_api import FakeBotAPI
+from tests.telegram.updates import Person, Updates
+
+SECRET = "s3cret_from-setWebhook"
+DAVID = Person(1002, "David", "en")
+PATH = "/telegram/webhook"
+
+
+@pytest.fixture
+async def endpoint(
+    api: FakeBotAPI, tg_settings: Settings, seeded: tuple[Services, Seed]
+) -> AsyncIterator[str]:
+    services, _ = seeded
+    telegram = assemble(services, create_bot(tg_settings))
+    await connect(telegram)
+    app = create_webhook_app(telegram.dispatcher, telegram.bot, path=PATH, secret=SECRET)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    yield f"http://{host}:{port}{PATH}"
+    await runner.cleanup()
+    await telegram.dispatcher.emit_shutdown()
+    await telegram.bot.session.close()
+
+
+async def _post(url: str, update: dict, headers: dict[str, str]) -> int:
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(url, json=update, headers=headers) as response,
+    ):
+        return response.status
+
+
+@pytest.mark.parametrize("headers", [{}, {SECRET_HEADER: "guessed"}, {SECRET_HEADER: SECRET + "x"}])
+async def test_wrong_or_missing_secret_is_forbidden(
+    endpoint: str, api: FakeBotAPI, headers: dict[str, str]
+) -> None:
+    updates = Updates()
+    assert await _post(endpoint, updates.text(DAVID, "/help"), headers) == 403
+    # Had the refused /help reached the engine, its reply would come before this one's:
+    # the engine handles one person's updates in the order they arrive.
+    assert await _post(endpoint, updates.text(DAVID, "/menu"), {SECRET_HEADER: SECRET}) == 200
+    texts = await api.wait_sent(DAVID.id)
+    assert texts == [translate("en", "common-menu-title")]
+
+
+async def test_right_secret_reaches_the_engine(endpoint: str, api: FakeBotAPI) -> None:
+    update = Updates().text(DAVID, "/menu")
+    assert await _post(endpoint, update, {SECRET_HEADER: SECRET}) == 200
+    assert await api.wait_sent(DAVID.id) == [translate("en", "common-menu-title")]
