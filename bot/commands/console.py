@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from bot.adapters.console import ConsoleChat, ConsoleTransport, Persona, stdout_writer
-from bot.app import build_engine, open_services
+from bot.app import RedisUnavailable, build_engine, open_services, start_scheduler
 from bot.i18n import translate
 from bot.settings import Settings
 from storage import demo as demo_data
@@ -17,7 +17,11 @@ from storage.models import ChatBinding, ChatPurpose
 async def demo(args: argparse.Namespace, settings: Settings) -> int:
     """Seeds the demo compound (idempotent) and opens the console chat on it."""
     await upgrade(settings.database_url)
-    services = await open_services(settings)
+    try:
+        services = await open_services(settings)
+    except RedisUnavailable as exc:
+        print(f"courtyard: {exc}", file=sys.stderr)
+        return 2
     try:
         async with services.db.write() as session:
             summary = await demo_data.seed_demo(session, now=services.clock())
@@ -27,21 +31,21 @@ async def demo(args: argparse.Namespace, settings: Settings) -> int:
         print(translate(settings.default_locale, "console-banner", code=summary.invite_code))
         return await _chat(services, persona=Persona(user_id=1001, name="王芳", lang="zh"))
     finally:
-        await services.db.dispose()
+        await services.aclose()
 
 
 async def chat(args: argparse.Namespace, settings: Settings) -> int:
     """The console chat on whatever the database holds."""
     try:
         services = await open_services(settings)
-    except SchemaOutOfDate as exc:
+    except (SchemaOutOfDate, RedisUnavailable) as exc:
         print(f"courtyard: {exc}", file=sys.stderr)
         return 2
     try:
         user = args.as_user if args.as_user is not None else 1001
         return await _chat(services, persona=Persona(user_id=user), jsonl=args.jsonl)
     finally:
-        await services.db.dispose()
+        await services.aclose()
 
 
 async def _chat(services, *, persona: Persona, jsonl: bool = False) -> int:
@@ -53,6 +57,10 @@ async def _chat(services, *, persona: Persona, jsonl: bool = False) -> int:
     staff_chats = {b.chat_id: b.title for b in bindings if b.purpose is ChatPurpose.STAFF}
     transport.chat_names.update({b.chat_id: b.title or str(b.chat_id) for b in bindings})
     engine = build_engine(services, transport)
+    scheduler = await start_scheduler(services, engine)
     console = ConsoleChat(engine, services, transport, persona=persona, staff_chats=staff_chats)
-    await console.run(sys.stdin)
+    try:
+        await console.run(sys.stdin)
+    finally:
+        await scheduler.stop()
     return 0

@@ -3,13 +3,25 @@
 Different users run concurrently. asyncio.Lock wakes waiters first-in first-out, so a user's
 second message waits for the first and keeps its place. Locks are dropped when nobody holds
 or waits for them, so memory stays flat with many distinct users.
+
+With REDIS_URL set, `RedisKeyedLocks` (bot/engine/redis_ordering.py) extends the same promise
+across several processes; the engine sees either through `UserLocks`.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Hashable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
+
+
+class UserLocks(Protocol):
+    """What the engine needs: hold a key while handling one event of it."""
+
+    def hold(self, key: Hashable) -> AbstractAsyncContextManager[None]: ...
+
+    def __len__(self) -> int: ...
 
 
 class KeyedLocks:
