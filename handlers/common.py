@@ -14,6 +14,9 @@ from bot.i18n import LOCALES
 
 class MenuItem(enum.StrEnum):
     ASK = "ask"
+    REPAIR = "repair"
+    COMPLAIN = "complain"
+    MY_CASES = "mycases"
     BIND = "bind"
     LANG = "lang"
     HELP = "help"
@@ -47,6 +50,15 @@ async def show_menu(ctx: Context) -> None:
 def menu_keyboard(ctx: Context) -> Keyboard:
     t = ctx.t
     rows = [[ctx.button(t("common-menu-ask"), MenuPress(MenuItem.ASK))]]
+    if ctx.event.is_private and ctx.actor.is_resident():
+        # Cases name a home, so they are filed in private by residents only.
+        rows.append(
+            [
+                ctx.button(t("repair-menu"), MenuPress(MenuItem.REPAIR)),
+                ctx.button(t("complaint-menu"), MenuPress(MenuItem.COMPLAIN)),
+            ]
+        )
+        rows.append([ctx.button(t("mycases-menu"), MenuPress(MenuItem.MY_CASES))])
     if ctx.event.is_private and not ctx.actor.is_resident():
         rows.append([ctx.button(t("common-menu-bind"), MenuPress(MenuItem.BIND))])
     rows.append(
@@ -98,11 +110,18 @@ async def _set_language(ctx: Context, locale: str) -> None:
 
 
 async def on_menu(ctx: Context, press: MenuPress) -> None:
-    from handlers import onboarding  # the menu leads into onboarding; onboarding uses the menu
+    # The menu leads into these flows, and they show the menu: imported here, not at the top.
+    from handlers import complaints, my_cases, onboarding, repairs
 
     match press.item:
         case MenuItem.ASK:
             ctx.say("common-ask-prompt")
+        case MenuItem.REPAIR:
+            await repairs.start(ctx)
+        case MenuItem.COMPLAIN:
+            await complaints.start(ctx)
+        case MenuItem.MY_CASES:
+            await my_cases.list_cases(ctx)
         case MenuItem.BIND:
             await onboarding.offer_binding(ctx)
         case MenuItem.LANG:

@@ -1,0 +1,115 @@
+"""What repair and complaint intake share: who may file, checking what was typed or sent,
+collecting photos, and turning the finished form into a case.
+
+Every check answers the resident politely in their language and says what would work instead;
+a refused message never moves the form on.
+"""
+
+from __future__ import annotations
+
+from bot.engine.context import Context
+from bot.engine.replies import Button, Keyboard, keyboard
+from handlers.cases.announce import publish
+from handlers.cases.cards import local_time
+from handlers.cases.rules import CaseRefused, Draft, open_case
+from handlers.onboarding import offer_binding
+from storage.models import Case, Compound
+
+DESCRIPTION_MIN = 2
+DESCRIPTION_MAX = 1000
+PLACE_MAX = 100
+MAX_PHOTOS = 4
+
+
+async def admit(ctx: Context, command: str) -> bool:
+    """Whether this user may file here. Otherwise explains why: in a group, with a link to a
+    private chat (a report names a home); without a linked home, with the ways to link one."""
+    if not ctx.event.is_private:
+        link = ctx.services.deep_link(command)
+        ctx.say("common-private-only", keyboard([Button(ctx.t("common-open-private"), url=link)]))
+        return False
+    if not ctx.actor.is_resident() or ctx.compound is None:
+        ctx.say("intake-residents-only")
+        await offer_binding(ctx)
+        return False
+    return True
+
+
+def typed_text(ctx: Context, *, minimum: int, limit: int) -> str | None:
+    """The text the user typed (or the photo's caption), trimmed. None after telling them
+    what was wrong: a photo without words, nothing at all, too short or too long."""
+    text = (ctx.event.text or "").strip()
+    if not text and ctx.event.photos:
+        ctx.say("intake-need-words")
+        return None
+    if not text:
+        ctx.say("intake-text-empty")
+        return None
+    if len(text) < minimum:
+        ctx.say("intake-text-short", minimum=minimum)
+        return None
+    if len(text) > limit:
+        ctx.say("intake-text-long", limit=limit, length=len(text))
+        return None
+    return text
+
+
+def take_photos(
+    ctx: Context, photos: list[str], *, limit: int = MAX_PHOTOS
+) -> tuple[list[str], int]:
+    """`photos` with the event's photos added up to `limit`, and how many did not fit."""
+    incoming = [p.file_id for p in ctx.event.photos]
+    room = max(limit - len(photos), 0)
+    return [*photos, *incoming[:room]], max(len(incoming) - room, 0)
+
+
+def photo_receipt(
+    ctx: Context, photos: list[str], refused: int, done: Button, *, limit: int = MAX_PHOTOS
+) -> None:
+    """Tells the resident how many photos the form holds now, and that the rest did not fit."""
+    if refused:
+        ctx.say("intake-photo-limit", keyboard([done]), limit=limit)
+        return
+    key = "intake-photo-full" if len(photos) >= limit else "intake-photo-added"
+    ctx.say(key, keyboard([done]), count=len(photos), limit=limit)
+
+
+def done_label(ctx: Context, photos: list[str]) -> str:
+    """ "Skip" while no photo was sent, "Done" once some were."""
+    return ctx.t("intake-photos-done" if photos else "intake-photos-skip")
+
+
+def at_step(ctx: Context, flow: str, step: str) -> bool:
+    """Whether a press belongs to the step the form is on; a stale one is refused."""
+    if ctx.conversation.flow == flow and ctx.conversation.step == step:
+        return True
+    ctx.toast(ctx.t("common-button-invalid"), alert=True)
+    return False
+
+
+def use_buttons(ctx: Context, buttons: Keyboard = ()) -> None:
+    """Typed text or a photo where a button press is expected."""
+    ctx.say("intake-use-buttons", buttons)
+
+
+def refuse(ctx: Context, refused: CaseRefused) -> None:
+    """Shows why a case action was refused: as an alert on a press, as a message otherwise."""
+    text = ctx.t(refused.reason, **refused.values)
+    if ctx.event.press is not None:
+        ctx.toast(text, alert=True)
+    else:
+        ctx.reply(text)
+
+
+async def submit(ctx: Context, compound: Compound, draft: Draft) -> Case:
+    """Opens the case, announces it (staff card, managers, deadlines) and returns it."""
+    change = await open_case(
+        ctx.session, compound=compound, resident=ctx.person, draft=draft, now=ctx.services.clock()
+    )
+    await publish(ctx, change)
+    return change.case
+
+
+def response_time(case: Case, compound: Compound) -> str:
+    """When staff will respond, in the compound's own time zone."""
+    return local_time(case.response_due, compound)

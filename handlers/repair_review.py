@@ -1,0 +1,148 @@
+"""The end of a repair report: following an existing case instead of a duplicate, editing a
+field from the summary, and submitting."""
+
+from __future__ import annotations
+
+from bot.engine.context import Context
+from handlers.cases.categories import REPAIR_CATEGORIES
+from handlers.cases.rules import Draft
+from handlers.intake import (
+    DESCRIPTION_MAX,
+    MAX_PHOTOS,
+    PLACE_MAX,
+    at_step,
+    response_time,
+    submit,
+)
+from handlers.repair_buttons import (
+    DuplicatePress,
+    ReviewChoice,
+    ReviewPress,
+)
+from handlers.repair_form import (
+    CONFIRMING,
+    DECIDING_ON_DUPLICATE,
+    FLOW,
+    VISIT_WINDOWS,
+    advance,
+    category_name,
+    offer_duplicates,
+    summary_text,
+)
+from storage.models import CaseKind, Compound, Urgency
+from storage.repos.cases import add_follower, load_case
+
+# What each edit button clears; `advance` then asks for it again and returns to the summary.
+CLEARS: dict[ReviewChoice, tuple[str, ...]] = {
+    ReviewChoice.CATEGORY: ("category", "guess"),
+    ReviewChoice.LOCATION: ("unit_id", "common", "building", "place"),
+    ReviewChoice.DESCRIPTION: ("description", "earlier_text"),
+    ReviewChoice.PHOTOS: ("photos", "photos_done"),
+    ReviewChoice.URGENCY: ("urgency",),
+    ReviewChoice.VISIT: ("visit_window",),
+}
+
+
+async def on_duplicate(ctx: Context, press: DuplicatePress) -> None:
+    """Follows the open case the resident chose (they hear of every change to it, and the
+    form ends), or files a new report anyway."""
+    data = ctx.conversation.data
+    if not at_step(ctx, FLOW, DECIDING_ON_DUPLICATE):
+        return
+    offered = list(data.get("offered", []))
+    if press.case_id is None:
+        ctx.conversation.update(declined=[*data.get("declined", []), *offered])
+        ctx.edit(ctx.t("repair-filing-anyway"))
+        await advance(ctx)
+        return
+    case = await load_case(ctx.session, press.case_id) if press.case_id in offered else None
+    if case is None:
+        ctx.toast(ctx.t("common-button-invalid"), alert=True)
+        return
+    if not case.status.is_open:
+        # It closed while the resident was deciding: there is nothing left to follow.
+        ctx.conversation.update(declined=[*data.get("declined", []), case.id])
+        ctx.say("repair-duplicate-closed", number=case.number)
+        await advance(ctx)
+        return
+    ctx.conversation.finish()
+    if case.resident_id == ctx.person.id:
+        ctx.edit(ctx.t("repair-duplicate-own", number=case.number))
+        return
+    await add_follower(ctx.session, case.id, ctx.person.id)
+    ctx.edit(
+        ctx.t(
+            "repair-following",
+            number=case.number,
+            status=ctx.t(f"case-status-{case.status.value}"),
+        )
+    )
+
+
+async def on_review(ctx: Context, press: ReviewPress) -> None:
+    """Submit, or clear one field and ask for it again."""
+    if not at_step(ctx, FLOW, CONFIRMING):
+        return
+    if press.choice is ReviewChoice.SUBMIT:
+        await _submit(ctx)
+        return
+    # The old summary stays readable, without buttons, above the question that follows.
+    ctx.edit(ctx.t("repair-summary-editing", summary=summary_text(ctx)))
+    ctx.conversation.update(**{name: None for name in CLEARS[press.choice]})
+    if press.choice is ReviewChoice.PHOTOS:
+        ctx.conversation.update(photos=[])
+    await advance(ctx)
+
+
+def _draft(ctx: Context) -> Draft | None:
+    """The report as a case draft, or None when what was stored no longer holds (a unit
+    unlinked meanwhile, a form saved by an older release)."""
+    data = ctx.conversation.data
+    unit_id = data.get("unit_id")
+    photos = tuple(data.get("photos") or ())
+    checks = (
+        data.get("category") in REPAIR_CATEGORIES,
+        0 < len(data.get("description") or "") <= DESCRIPTION_MAX,
+        len(photos) <= MAX_PHOTOS,
+        data.get("urgency") in {u.value for u in Urgency},
+        unit_id is None or unit_id in ctx.actor.unit_ids(),
+        unit_id is None or data.get("visit_window") in VISIT_WINDOWS,
+        unit_id is not None
+        or (data.get("building") and 0 < len(data.get("place") or "") <= PLACE_MAX),
+    )
+    if not all(checks):
+        return None
+    return Draft(
+        kind=CaseKind.REPAIR,
+        category=data["category"],
+        description=data["description"],
+        urgency=Urgency(data["urgency"]),
+        unit_id=unit_id,
+        building=None if unit_id is not None else data["building"],
+        place=None if unit_id is not None else data["place"],
+        photos=photos,
+        visit_window=data.get("visit_window") if unit_id is not None else None,
+    )
+
+
+async def _submit(ctx: Context) -> None:
+    """Opens the case and tells the resident its number and when staff will respond."""
+    draft = _draft(ctx)
+    compound = await ctx.session.get(Compound, ctx.conversation.data.get("compound_id"))
+    if draft is None or compound is None or not ctx.actor.is_resident(compound.id):
+        ctx.conversation.finish()
+        ctx.say("common-conversation-lost")
+        return
+    # Someone may have reported the same fault while this resident was typing.
+    if draft.unit_id is None and await offer_duplicates(ctx):
+        return
+    summary = summary_text(ctx)
+    ctx.conversation.finish()
+    case = await submit(ctx, compound, draft)
+    ctx.edit(ctx.t("repair-summary-sent", summary=summary))
+    ctx.say(
+        "repair-created",
+        number=case.number,
+        category=category_name(ctx, case.category),
+        due=response_time(case, compound),
+    )
