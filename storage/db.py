@@ -5,10 +5,16 @@ transaction starts with `BEGIN IMMEDIATE`: the write lock is taken up front, so 
 never both read, then both try to upgrade to a write and one fails with "database is locked".
 Reads use a second engine with ordinary deferred transactions, so they never wait on a writer.
 PostgreSQL (production) goes through asyncpg with one engine for both.
+
+Within one process, SQLite writers also queue on an asyncio lock before they BEGIN: SQLite's
+own busy handler waits by sleeping (1, 2, 5 … up to 100 ms at a time), which under load costs
+far more than the write itself. The busy timeout is still there for other processes (an
+import from the command line while the bot runs).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -73,6 +79,11 @@ class Database:
             self.read_engine = self.write_engine
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # SQLite: this process's writers queue here, first come first served. Left to SQLite's
+        # busy handler they poll, sleeping up to 100 ms between tries, and under a steady stream
+        # of writes an unlucky one starves past the busy timeout ("database is locked"; seen
+        # with 40 concurrent users in bench/cases.py). Other processes still meet the timeout.
+        self._write_turn: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
 
     @property
     def dialect(self) -> str:
@@ -81,7 +92,11 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A transaction that commits on success and rolls back on any error."""
-        async with self._writer() as session, session.begin():
+        if self._write_turn is None:
+            async with self._writer() as session, session.begin():
+                yield session
+            return
+        async with self._write_turn, self._writer() as session, session.begin():
             yield session
 
     @asynccontextmanager

@@ -104,6 +104,7 @@ class Announcer:
                     text=change.text,
                     stars="★" * (case.rating or 0),
                 ),
+                photos=change.photos,
             )
         if change.kind == "escalated":
             await self.to_managers(case, compound, f"case-escalated-{change.text}")

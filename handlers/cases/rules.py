@@ -73,6 +73,8 @@ class Change:
     actor: Person | None
     deadlines: list[Deadline]
     text: str = ""
+    # Photos the change brought (a resident's added detail), for the staff chat to see.
+    photos: tuple[str, ...] = ()
 
 
 async def open_case(
@@ -309,7 +311,7 @@ def add_detail(
         text=text,
         photos=list(photos),
     )
-    return Change(case, "resident_message", actor.person, [], text=text)
+    return Change(case, "resident_message", actor.person, [], text=text, photos=photos)
 
 
 async def message_resident(

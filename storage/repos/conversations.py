@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, utcnow
@@ -27,6 +27,8 @@ class ConversationState:
     data: dict[str, Any] = field(default_factory=dict)
     nonce: str = ""
     changed: bool = False
+    # The stored row this state was read from, so that saving needs no second lookup.
+    row: Conversation | None = field(default=None, repr=False)
 
     @property
     def active(self) -> bool:
@@ -71,6 +73,7 @@ async def load_conversation(session: AsyncSession, user_id: int, chat_id: int) -
         step=row.step,
         data=dict(row.data or {}),
         nonce=row.nonce,
+        row=row,
     )
 
 
@@ -78,13 +81,14 @@ async def save_conversation(session: AsyncSession, state: ConversationState) -> 
     """Writes the state if a flow changed it; a finished conversation leaves no row."""
     if not state.changed:
         return
-    where = (Conversation.user_id == state.user_id, Conversation.chat_id == state.chat_id)
     if state.flow is None:
-        await session.execute(delete(Conversation).where(*where))
+        if state.row is not None:
+            await session.delete(state.row)
+            state.row = None
     else:
-        row = await session.scalar(select(Conversation).where(*where))
+        row = state.row
         if row is None:
-            row = Conversation(user_id=state.user_id, chat_id=state.chat_id)
+            row = state.row = Conversation(user_id=state.user_id, chat_id=state.chat_id)
             session.add(row)
         row.flow, row.step, row.nonce = state.flow, state.step or "", state.nonce
         row.data = dict(state.data)
