@@ -178,10 +178,11 @@ async def commenting_rating(ctx: Context) -> None:
     if case is None:
         return
     try:
-        comment_rating(ctx.session, case, ctx.actor, text, ctx.services.clock())
+        change = comment_rating(ctx.session, case, ctx.actor, text, ctx.services.clock())
     except CaseRefused as refusal:
         refuse(ctx, refusal)
     else:
+        await publish(ctx, change)
         ctx.say("mycases-comment-thanks")
     ctx.conversation.finish()
 

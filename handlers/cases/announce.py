@@ -39,6 +39,7 @@ STAFF_TEXT = {
     "urged": "case-staff-urged",
     "resident_message": "case-staff-resident-message",
     "rated": "case-staff-rated",
+    "rating_comment": "case-staff-rating-comment",
     "reopened": "case-staff-reopened",
     "cancelled": "case-staff-cancelled",
 }
@@ -60,7 +61,7 @@ class Announcer:
 
     async def created(self, change: Change) -> None:
         """Posts the new case's card to the staff chat (its own topic in a forum), and alerts
-        managers of emergencies and of complaints that ask for mediation."""
+        managers of emergencies, anonymous complaints and complaints that ask for mediation."""
         case = change.case
         compound = await self._compound(case)
         chat = await staff_chat(self.session, compound.id)
@@ -78,7 +79,9 @@ class Announcer:
                     else None,
                 )
             )
-        if case.kind is CaseKind.EMERGENCY or case.mediation or chat is None:
+        # Managers see who filed an anonymous complaint (staff do not), so they get their own
+        # named copy, as they do for emergencies, mediation and when no staff chat is bound.
+        if case.kind is CaseKind.EMERGENCY or case.mediation or case.anonymous or chat is None:
             await self.to_managers(case, compound, "case-manager-new", card=True)
 
     async def changed(self, change: Change) -> None:
@@ -101,7 +104,8 @@ class Announcer:
                     compound.locale,
                     STAFF_TEXT[change.kind],
                     number=case.number,
-                    text=change.text,
+                    text=change.text
+                    or translate(compound.locale, "case-staff-photos", count=len(change.photos)),
                     stars="★" * (case.rating or 0),
                 ),
                 photos=change.photos,

@@ -258,12 +258,14 @@ async def rate(
 
 def comment_rating(
     session: AsyncSession, case: Case, actor: Actor, text: str, now: datetime
-) -> None:
+) -> Change:
+    """Keeps the resident's words with their rating; staff read them too."""
     _require_owner(actor, case)
     if case.rating is None:
         raise CaseRefused("case-refused-wrong-state", status=case.status.value)
     case.rating_comment = text
     add_event(session, case, kind="rating_comment", actor_id=actor.person.id, now=now, text=text)
+    return Change(case, "rating_comment", actor.person, [], text=text)
 
 
 async def auto_close(session: AsyncSession, case: Case, now: datetime) -> Change | None:

@@ -220,6 +220,7 @@ async def test_rating_closes_the_case_and_staff_hear_it(harness: Harness) -> Non
     await h.say(DAVID, "Quick and tidy, thank you")
     assert "Thank you for your feedback" in last(h, DAVID).text
     assert (await case_now(h, case.id)).rating_comment == "Quick and tidy, thank you"
+    assert any("Quick and tidy" in text for text in staff_chat_texts(h))  # staff read it too
 
     await h.press(DAVID, RatePress(case.id, 1).pack(), lang="en")  # a second rating
     assert h.transport.toasts[-1].alert

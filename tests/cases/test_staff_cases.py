@@ -185,6 +185,8 @@ async def test_anonymous_complaint_identity_only_for_managers(harness: Harness) 
     )
     staff_card = card(harness)
     assert "王芳" not in staff_card.text and str(RESIDENT) not in staff_card.text
+    # Managers get their own named copy at once; staff never see the name.
+    assert "王芳" in harness.transport.last(MANAGER).text
     await harness.press(PLUMBER, staff_card.data("身份"), chat=STAFF_CHAT)
     assert harness.transport.toasts[-1].alert
     assert all("王芳" not in s.text for s in harness.transport.to(PLUMBER))
