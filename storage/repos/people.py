@@ -69,7 +69,9 @@ async def ensure_person(
         session.add(person)
         await session.flush()
         return person
-    if name and person.name != name:
+    # The name on the office's register (import, demo, onboarding) wins over the messenger's
+    # display name: staff cards read "李师傅", not whatever nickname Telegram shows.
+    if name and not person.name:
         person.name = name
     if not person.locale_chosen and locale and person.locale != locale:
         person.locale = locale
