@@ -224,9 +224,9 @@ class ConsoleChat:
         if not words or not words[0].lstrip("-").isdigit():
             self.transport.write("   usage: /as TELEGRAM_ID [zh|en]")
             return
-        self.persona = Persona(
-            user_id=int(words[0]), lang=words[1] if len(words) > 1 else self.persona.lang
-        )
+        # Without a language the person's own (stored) language applies, as for a real user
+        # whose messenger says nothing.
+        self.persona = Persona(user_id=int(words[0]), lang=words[1] if len(words) > 1 else None)
         self.transport.current_chat = self.persona.chat
         self.transport.write(f"   now playing user {self.persona.user_id}")
 

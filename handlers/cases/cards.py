@@ -36,7 +36,7 @@ def location_text(locale: str, case: Case) -> str:
             locale,
             "case-location-common",
             building=case.building or "—",
-            place=case.place or "",
+            place=case.place or translate(locale, "case-location-no-place"),
         )
     return "—"
 
