@@ -177,7 +177,7 @@ def _may_speak(ctx: Context, decision: Decision) -> bool:
             return False
     allowed = _budget(ctx).allow(ctx.chat_id, ctx.services.clock())
     if not allowed:
-        log.warning("group %s is over its message budget; not answering", ctx.chat_id)
+        log.info("group %s is over its message budget; not answering", ctx.chat_id)
     # An emergency is answered even over the budget: the messenger may delay it, not drop it.
     return allowed or emergency
 
