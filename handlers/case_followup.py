@@ -20,7 +20,14 @@ from handlers.cases.announce import publish
 from handlers.cases.buttons import RatePress
 from handlers.cases.cards import local_time
 from handlers.cases.rules import CaseRefused, add_detail, comment_rating, rate, reopen
-from handlers.intake import DESCRIPTION_MAX, DESCRIPTION_MIN, refuse, take_photos, typed_text
+from handlers.intake import (
+    DESCRIPTION_MAX,
+    DESCRIPTION_MIN,
+    at_step,
+    refuse,
+    take_photos,
+    typed_text,
+)
 from storage.models import Case, CaseStatus, Compound
 from storage.repos.cases import case_for_resident_reply
 
@@ -142,11 +149,9 @@ async def reply_to_case_message(ctx: Context) -> bool:
 
 
 async def on_detail_done(ctx: Context, press: DetailDonePress) -> None:
-    if ctx.conversation.step != ADDING_DETAIL:
-        ctx.toast(ctx.t("common-button-invalid"), alert=True)
-        return
-    ctx.conversation.finish()
-    ctx.edit(ctx.t("mycases-detail-done"))
+    if at_step(ctx, FLOW, ADDING_DETAIL):
+        ctx.conversation.finish()
+        ctx.edit(ctx.t("mycases-detail-done"))
 
 
 async def on_rate(ctx: Context, press: RatePress) -> None:
@@ -188,11 +193,9 @@ async def commenting_rating(ctx: Context) -> None:
 
 
 async def on_skip_comment(ctx: Context, press: SkipCommentPress) -> None:
-    if ctx.conversation.step != COMMENTING_RATING:
-        ctx.toast(ctx.t("common-button-invalid"), alert=True)
-        return
-    ctx.conversation.finish()
-    ctx.edit(ctx.t("mycases-comment-thanks"))
+    if at_step(ctx, FLOW, COMMENTING_RATING):
+        ctx.conversation.finish()
+        ctx.edit(ctx.t("mycases-comment-thanks"))
 
 
 async def start_reopen(ctx: Context, case_id: int) -> None:

@@ -2,7 +2,8 @@
 collecting photos, and turning the finished form into a case.
 
 Every check answers the resident politely in their language and says what would work instead;
-a refused message never moves the form on.
+a refused message never moves the form on. The steps both forms share are in
+`handlers.intake_form`.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ def typed_text(ctx: Context, *, minimum: int, limit: int) -> str | None:
     return text
 
 
+def opening_words(ctx: Context) -> str | None:
+    """The words of the message that started a form, when they could be its description."""
+    text = (ctx.event.text or "").strip()
+    return text if DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX else None
+
+
 def take_photos(
     ctx: Context, photos: list[str], *, limit: int = MAX_PHOTOS
 ) -> tuple[list[str], int]:
@@ -61,6 +68,17 @@ def take_photos(
     incoming = [p.file_id for p in ctx.event.photos]
     room = max(limit - len(photos), 0)
     return [*photos, *incoming[:room]], max(len(incoming) - room, 0)
+
+
+def keep_photos(ctx: Context, photos: list[str]) -> list[str]:
+    """Photos sent before a form asks for them are kept, within the limit; says so, or that
+    the rest did not fit. The form's photos afterwards."""
+    photos, refused = take_photos(ctx, photos)
+    if refused:
+        ctx.say("intake-photo-limit", limit=MAX_PHOTOS)
+    elif not (ctx.event.text or "").strip():
+        ctx.say("intake-photo-kept", count=len(photos), limit=MAX_PHOTOS)
+    return photos
 
 
 def photo_receipt(
@@ -77,6 +95,11 @@ def photo_receipt(
 def done_label(ctx: Context, photos: list[str]) -> str:
     """ "Skip" while no photo was sent, "Done" once some were."""
     return ctx.t("intake-photos-done" if photos else "intake-photos-skip")
+
+
+def in_rows(buttons: list[Button], width: int = 2) -> list[list[Button]]:
+    """The buttons as rows of `width`, for `keyboard(*rows)`."""
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
 def at_step(ctx: Context, flow: str, step: str) -> bool:
@@ -99,6 +122,17 @@ def refuse(ctx: Context, refused: CaseRefused) -> None:
         ctx.toast(text, alert=True)
     else:
         ctx.reply(text)
+
+
+async def filing_compound(ctx: Context, draft: Draft | None) -> Compound | None:
+    """The compound a finished form files its case in. None when what the form held no longer
+    holds, or the resident no longer lives there: the form ends and they are told it was lost."""
+    compound = await ctx.session.get(Compound, ctx.conversation.data.get("compound_id"))
+    if draft is None or compound is None or not ctx.actor.is_resident(compound.id):
+        ctx.conversation.finish()
+        ctx.say("common-conversation-lost")
+        return None
+    return compound
 
 
 async def submit(ctx: Context, compound: Compound, draft: Draft) -> Case:

@@ -37,7 +37,7 @@ from handlers.cases.announce import publish
 from handlers.cases.buttons import RatePress, ResidentAction, ResidentPress
 from handlers.cases.cards import ICONS, location_text, resident_summary
 from handlers.cases.rules import CaseRefused, cancel, urge
-from handlers.intake import refuse
+from handlers.intake import in_rows, refuse
 from handlers.onboarding import offer_binding
 from storage.models import Case, CaseStatus, Compound
 from storage.repos.cases import cases_of_resident
@@ -74,8 +74,7 @@ async def list_cases(ctx: Context) -> None:
         entries.append(entry)
         label = f"{ICONS[case.kind]} {case.number}"
         buttons.append(ctx.button(label, ResidentPress(case.id, ResidentAction.VIEW)))
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    ctx.say("mycases-list", keyboard(*rows), cases="\n\n".join(entries))
+    ctx.say("mycases-list", keyboard(*in_rows(buttons)), cases="\n\n".join(entries))
 
 
 async def on_resident_press(ctx: Context, press: ResidentPress) -> None:

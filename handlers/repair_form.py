@@ -1,4 +1,6 @@
-"""The repair form: the question of every step, and which step comes next.
+"""The repair form: the questions only it asks (location, common area, duplicates, urgency,
+visit window), and which step comes next. What it shares with the complaint form is in
+`handlers.intake_form`.
 
 The form lives in the conversation's data, so a half-filled report survives a restart. After
 every answer `advance` asks for the first thing still missing; editing a field from the
@@ -12,9 +14,10 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.engine.context import Context
-from bot.engine.replies import Button, Keyboard, keyboard
+from bot.engine.replies import keyboard
 from handlers.cases.categories import REPAIR_CATEGORIES
-from handlers.intake import MAX_PHOTOS, done_label
+from handlers.intake import in_rows
+from handlers.intake_form import CHOOSING_CATEGORY, Form
 from handlers.repair_buttons import (
     BuildingPress,
     CategoryPress,
@@ -32,15 +35,11 @@ from storage.models import Building, Case, Urgency
 from storage.repos.cases import open_duplicates
 
 FLOW = "repair"
-CHOOSING_CATEGORY = "choosing_category"
 CHOOSING_LOCATION = "choosing_location"
 NAMING_COMMON_AREA = "naming_common_area"
 DECIDING_ON_DUPLICATE = "deciding_on_duplicate"
-DESCRIBING_PROBLEM = "describing_problem"
-ADDING_PHOTOS = "adding_photos"
 CHOOSING_URGENCY = "choosing_urgency"
 CHOOSING_VISIT_WINDOW = "choosing_visit_window"
-CONFIRMING = "confirming"
 
 VISIT_WINDOWS = ("anytime", "morning", "afternoon", "evening", "weekend")
 URGENCIES = (Urgency.NORMAL, Urgency.URGENT, Urgency.EMERGENCY)
@@ -49,7 +48,7 @@ COMMON_AREA_ONLY = frozenset({"lift", "lighting", "greening", "cleaning"})
 
 
 def category_name(ctx: Context, category: str) -> str:
-    return ctx.t(f"case-category-repair-{category}")
+    return FORM.category_name(ctx, category)
 
 
 def location_name(ctx: Context, data: dict[str, Any]) -> str:
@@ -80,38 +79,37 @@ async def advance(ctx: Context) -> None:
     elif data.get("common") and await offer_duplicates(ctx):
         return
     elif not data.get("description"):
-        ask_description(ctx)
+        FORM.ask_description(ctx)
     elif not data.get("photos_done"):
-        ask_photos(ctx)
+        FORM.ask_photos(ctx)
     elif not data.get("urgency"):
         ask_urgency(ctx)
     elif data.get("unit_id") is not None and not data.get("visit_window"):
         ask_visit(ctx)
     else:
-        show_summary(ctx)
+        edits = [ReviewChoice.CATEGORY, ReviewChoice.LOCATION, ReviewChoice.DESCRIPTION]
+        edits += [ReviewChoice.PHOTOS, ReviewChoice.URGENCY]
+        if data.get("unit_id") is not None:
+            edits.append(ReviewChoice.VISIT)
+        FORM.show_summary(ctx, edits)
 
 
 def ask_category(ctx: Context) -> None:
     """Confirms the category guessed from the resident's words, or lists them all."""
-    ctx.conversation.goto(CHOOSING_CATEGORY)
-    nonce, data = ctx.conversation.nonce, ctx.conversation.data
-    guess = data.get("guess")
-    if guess:
-        ctx.say(
-            "repair-guess",
-            keyboard(
-                [ctx.button(ctx.t("repair-guess-yes"), GuessPress(True, nonce))],
-                [ctx.button(ctx.t("repair-guess-other"), GuessPress(False, nonce))],
-            ),
-            category=category_name(ctx, guess),
-        )
+    guess = ctx.conversation.data.get("guess")
+    if not guess:
+        FORM.ask_category(ctx)
         return
-    buttons = [
-        ctx.button(category_name(ctx, c), CategoryPress(c, nonce)) for c in REPAIR_CATEGORIES
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    noted = data.get("description") or data.get("earlier_text")
-    ctx.say("repair-ask-category-noted" if noted else "repair-ask-category", keyboard(*rows))
+    ctx.conversation.goto(CHOOSING_CATEGORY)
+    nonce = ctx.conversation.nonce
+    ctx.say(
+        "repair-guess",
+        keyboard(
+            [ctx.button(ctx.t("repair-guess-yes"), GuessPress(True, nonce))],
+            [ctx.button(ctx.t("repair-guess-other"), GuessPress(False, nonce))],
+        ),
+        category=category_name(ctx, guess),
+    )
 
 
 def ask_location(ctx: Context) -> None:
@@ -141,8 +139,7 @@ async def ask_building(ctx: Context) -> None:
         ctx.button(ctx.t("repair-building", building=b.name), BuildingPress(b.id, nonce))
         for b in await buildings(ctx)
     ]
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    ctx.say("repair-ask-building", keyboard(*rows))
+    ctx.say("repair-ask-building", keyboard(*in_rows(buttons, 3)))
 
 
 def ask_place(ctx: Context) -> None:
@@ -192,29 +189,6 @@ def _duplicate_line(ctx: Context, case: Case) -> str:
     )
 
 
-def ask_description(ctx: Context) -> None:
-    """Asks what is wrong; words typed before the form started are offered for reuse."""
-    ctx.conversation.goto(DESCRIBING_PROBLEM)
-    earlier = ctx.conversation.data.get("earlier_text")
-    if earlier:
-        keep = ctx.button(ctx.t("intake-keep-text"), KeepTextPress(ctx.conversation.nonce))
-        ctx.say("intake-ask-description-earlier", keyboard([keep]), text=earlier)
-        return
-    ctx.say("repair-ask-description")
-
-
-def photos_done_button(ctx: Context) -> Button:
-    photos = ctx.conversation.data.get("photos", [])
-    return ctx.button(done_label(ctx, photos), PhotosDonePress(ctx.conversation.nonce))
-
-
-def ask_photos(ctx: Context) -> None:
-    ctx.conversation.goto(ADDING_PHOTOS)
-    count = len(ctx.conversation.data.get("photos", []))
-    key = "intake-ask-more-photos" if count else "intake-ask-photos"
-    ctx.say(key, keyboard([photos_done_button(ctx)]), count=count, limit=MAX_PHOTOS)
-
-
 def ask_urgency(ctx: Context) -> None:
     ctx.conversation.goto(CHOOSING_URGENCY)
     nonce = ctx.conversation.nonce
@@ -243,21 +217,26 @@ def summary_text(ctx: Context) -> str:
     return "\n".join(lines)
 
 
-def show_summary(ctx: Context) -> None:
-    ctx.conversation.goto(CONFIRMING)
-    ctx.say("repair-summary", _review_keyboard(ctx), summary=summary_text(ctx))
-
-
-def _review_keyboard(ctx: Context) -> Keyboard:
-    nonce = ctx.conversation.nonce
-
-    def b(choice: ReviewChoice) -> Button:
-        return ctx.button(ctx.t(f"repair-edit-{choice.name.lower()}"), ReviewPress(choice, nonce))
-
-    edits = [ReviewChoice.CATEGORY, ReviewChoice.LOCATION, ReviewChoice.DESCRIPTION]
-    edits += [ReviewChoice.PHOTOS, ReviewChoice.URGENCY]
-    if ctx.conversation.data.get("unit_id") is not None:
-        edits.append(ReviewChoice.VISIT)
-    buttons = [b(choice) for choice in edits]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    return keyboard([b(ReviewChoice.SUBMIT)], *rows)
+FORM = Form(
+    flow=FLOW,
+    command="repair",
+    name="repair",
+    categories=REPAIR_CATEGORIES,
+    advance=advance,
+    summary=summary_text,
+    category_press=CategoryPress,
+    keep_text_press=KeepTextPress,
+    photos_done_press=PhotosDonePress,
+    review_press=ReviewPress,
+    submit_choice=ReviewChoice.SUBMIT,
+    # What each edit button clears; `advance` then asks for it again and returns to the summary.
+    clears={
+        ReviewChoice.CATEGORY: ("category", "guess"),
+        ReviewChoice.LOCATION: ("unit_id", "common", "building", "place"),
+        ReviewChoice.DESCRIPTION: ("description", "earlier_text"),
+        ReviewChoice.PHOTOS: ("photos", "photos_done"),
+        ReviewChoice.URGENCY: ("urgency",),
+        ReviewChoice.VISIT: ("visit_window",),
+    },
+    photos_question="intake-ask-photos",
+)

@@ -6,41 +6,18 @@ from __future__ import annotations
 from bot.engine.context import Context
 from handlers.cases.categories import REPAIR_CATEGORIES
 from handlers.cases.rules import Draft
-from handlers.intake import (
-    DESCRIPTION_MAX,
-    MAX_PHOTOS,
-    PLACE_MAX,
-    at_step,
-    response_time,
-    submit,
-)
-from handlers.repair_buttons import (
-    DuplicatePress,
-    ReviewChoice,
-    ReviewPress,
-)
+from handlers.intake import DESCRIPTION_MAX, MAX_PHOTOS, PLACE_MAX, at_step, filing_compound
+from handlers.repair_buttons import DuplicatePress, ReviewPress
 from handlers.repair_form import (
-    CONFIRMING,
     DECIDING_ON_DUPLICATE,
     FLOW,
+    FORM,
     VISIT_WINDOWS,
     advance,
-    category_name,
     offer_duplicates,
-    summary_text,
 )
-from storage.models import CaseKind, Compound, Urgency
+from storage.models import CaseKind, Urgency
 from storage.repos.cases import add_follower, load_case
-
-# What each edit button clears; `advance` then asks for it again and returns to the summary.
-CLEARS: dict[ReviewChoice, tuple[str, ...]] = {
-    ReviewChoice.CATEGORY: ("category", "guess"),
-    ReviewChoice.LOCATION: ("unit_id", "common", "building", "place"),
-    ReviewChoice.DESCRIPTION: ("description", "earlier_text"),
-    ReviewChoice.PHOTOS: ("photos", "photos_done"),
-    ReviewChoice.URGENCY: ("urgency",),
-    ReviewChoice.VISIT: ("visit_window",),
-}
 
 
 async def on_duplicate(ctx: Context, press: DuplicatePress) -> None:
@@ -81,17 +58,8 @@ async def on_duplicate(ctx: Context, press: DuplicatePress) -> None:
 
 async def on_review(ctx: Context, press: ReviewPress) -> None:
     """Submit, or clear one field and ask for it again."""
-    if not at_step(ctx, FLOW, CONFIRMING):
-        return
-    if press.choice is ReviewChoice.SUBMIT:
+    if await FORM.reviewed(ctx, press):
         await _submit(ctx)
-        return
-    # The old summary stays readable, without buttons, above the question that follows.
-    ctx.edit(ctx.t("repair-summary-editing", summary=summary_text(ctx)))
-    ctx.conversation.update(**{name: None for name in CLEARS[press.choice]})
-    if press.choice is ReviewChoice.PHOTOS:
-        ctx.conversation.update(photos=[])
-    await advance(ctx)
 
 
 def _draft(ctx: Context) -> Draft | None:
@@ -128,21 +96,10 @@ def _draft(ctx: Context) -> Draft | None:
 async def _submit(ctx: Context) -> None:
     """Opens the case and tells the resident its number and when staff will respond."""
     draft = _draft(ctx)
-    compound = await ctx.session.get(Compound, ctx.conversation.data.get("compound_id"))
-    if draft is None or compound is None or not ctx.actor.is_resident(compound.id):
-        ctx.conversation.finish()
-        ctx.say("common-conversation-lost")
+    compound = await filing_compound(ctx, draft)
+    if draft is None or compound is None:
         return
     # Someone may have reported the same fault while this resident was typing.
     if draft.unit_id is None and await offer_duplicates(ctx):
         return
-    summary = summary_text(ctx)
-    ctx.conversation.finish()
-    case = await submit(ctx, compound, draft)
-    ctx.edit(ctx.t("repair-summary-sent", summary=summary))
-    ctx.say(
-        "repair-created",
-        number=case.number,
-        category=category_name(ctx, case.category),
-        due=response_time(case, compound),
-    )
+    await FORM.file(ctx, compound, draft)

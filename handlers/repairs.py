@@ -29,43 +29,26 @@ from __future__ import annotations
 
 from bot.engine.context import Context
 from bot.engine.registry import Flows
-from bot.engine.replies import keyboard
 from handlers import repair_review
 from handlers.cases.categories import REPAIR_CATEGORIES, guess_repair_category
-from handlers.intake import (
-    DESCRIPTION_MAX,
-    DESCRIPTION_MIN,
-    MAX_PHOTOS,
-    PLACE_MAX,
-    admit,
-    at_step,
-    photo_receipt,
-    take_photos,
-    typed_text,
-    use_buttons,
-)
+from handlers.intake import PLACE_MAX, at_step, opening_words, typed_text
+from handlers.intake_form import CHOOSING_CATEGORY
 from handlers.repair_buttons import (
     BuildingPress,
-    CategoryPress,
     DuplicatePress,
     GuessPress,
-    KeepTextPress,
     LocationPress,
-    PhotosDonePress,
     ReviewPress,
     UrgencyPress,
     VisitPress,
 )
 from handlers.repair_form import (
-    ADDING_PHOTOS,
-    CHOOSING_CATEGORY,
     CHOOSING_LOCATION,
     CHOOSING_URGENCY,
     CHOOSING_VISIT_WINDOW,
-    CONFIRMING,
     DECIDING_ON_DUPLICATE,
-    DESCRIBING_PROBLEM,
     FLOW,
+    FORM,
     NAMING_COMMON_AREA,
     VISIT_WINDOWS,
     advance,
@@ -73,29 +56,23 @@ from handlers.repair_form import (
     buildings,
     category_name,
     location_name,
-    photos_done_button,
 )
 from storage.models import Urgency
 
 
 async def start(ctx: Context) -> None:
     """/repair and the menu: asks what kind of fault it is."""
-    if not await admit(ctx, "repair"):
-        return
-    assert ctx.compound is not None
-    ctx.conversation.begin(FLOW, CHOOSING_CATEGORY, compound_id=ctx.compound.id, photos=[])
-    await advance(ctx)
+    if await FORM.begin(ctx):
+        await advance(ctx)
 
 
 async def report_from_text(ctx: Context) -> None:
     """A message the router calls a repair ("厨房水管漏水了"): the form starts with those words
     as the description and asks only to confirm the category guessed from them."""
-    if not await admit(ctx, "repair"):
+    if not await FORM.begin(ctx):
         return
-    assert ctx.compound is not None
-    ctx.conversation.begin(FLOW, CHOOSING_CATEGORY, compound_id=ctx.compound.id, photos=[])
-    text = (ctx.event.text or "").strip()
-    if DESCRIPTION_MIN <= len(text) <= DESCRIPTION_MAX:
+    text = opening_words(ctx)
+    if text:
         guess = guess_repair_category(text)
         if guess:
             ctx.conversation.update(description=text, guess=guess)
@@ -105,24 +82,9 @@ async def report_from_text(ctx: Context) -> None:
     await advance(ctx)
 
 
-def _keep_photos(ctx: Context) -> None:
-    """Photos sent before the photo step are kept for the report, within the limit."""
-    photos, refused = take_photos(ctx, ctx.conversation.data.get("photos", []))
-    ctx.conversation.update(photos=photos)
-    if refused:
-        ctx.say("intake-photo-limit", (), limit=MAX_PHOTOS)
-    elif not (ctx.event.text or "").strip():
-        ctx.say("intake-photo-kept", count=len(photos), limit=MAX_PHOTOS)
-
-
 async def choosing_category(ctx: Context) -> None:
     """Typed words instead of a button: they describe the fault, so keep them and guess."""
-    if ctx.event.photos:
-        _keep_photos(ctx)
-        if not (ctx.event.text or "").strip():
-            await advance(ctx)
-            return
-    text = typed_text(ctx, minimum=DESCRIPTION_MIN, limit=DESCRIPTION_MAX)
+    text = await FORM.description(ctx)
     if text is None:
         return
     ctx.conversation.update(description=text, guess=guess_repair_category(text), earlier_text=None)
@@ -140,14 +102,6 @@ async def on_guess(ctx: Context, press: GuessPress) -> None:
         return
     ctx.conversation.update(guess=None)
     ask_category(ctx)
-
-
-async def on_category(ctx: Context, press: CategoryPress) -> None:
-    if not at_step(ctx, FLOW, CHOOSING_CATEGORY) or press.category not in REPAIR_CATEGORIES:
-        return
-    ctx.conversation.update(category=press.category, guess=None)
-    ctx.edit(ctx.t("repair-field-category", value=category_name(ctx, press.category)))
-    await advance(ctx)
 
 
 async def on_location(ctx: Context, press: LocationPress) -> None:
@@ -184,8 +138,7 @@ async def on_building(ctx: Context, press: BuildingPress) -> None:
 async def naming_common_area(ctx: Context) -> None:
     """After the building button: the floor or place, as text ("5楼电梯厅", "north gate")."""
     if not ctx.conversation.data.get("building"):
-        use_buttons(ctx)
-        await advance(ctx)
+        await FORM.expecting_a_button(ctx)
         return
     if ctx.event.photos:
         ctx.say("intake-need-place")
@@ -194,54 +147,6 @@ async def naming_common_area(ctx: Context) -> None:
     if place is None:
         return
     ctx.conversation.update(place=place)
-    await advance(ctx)
-
-
-async def describing_problem(ctx: Context) -> None:
-    """Takes the description; a photo is kept, and its caption is the description."""
-    if ctx.event.photos:
-        _keep_photos(ctx)
-        if not (ctx.event.text or "").strip():
-            await advance(ctx)
-            return
-    text = typed_text(ctx, minimum=DESCRIPTION_MIN, limit=DESCRIPTION_MAX)
-    if text is None:
-        return
-    ctx.conversation.update(description=text, earlier_text=None)
-    await advance(ctx)
-
-
-async def on_keep_text(ctx: Context, press: KeepTextPress) -> None:
-    earlier = ctx.conversation.data.get("earlier_text")
-    if not at_step(ctx, FLOW, DESCRIBING_PROBLEM) or not earlier:
-        return
-    ctx.conversation.update(description=earlier, earlier_text=None)
-    ctx.edit(ctx.t("repair-field-description", value=earlier))
-    await advance(ctx)
-
-
-async def adding_photos(ctx: Context) -> None:
-    """Collects up to four photos, one message each; a caption adds to the description."""
-    data = ctx.conversation.data
-    if not ctx.event.photos:
-        ctx.say("intake-photo-expected", keyboard([photos_done_button(ctx)]))
-        return
-    photos, refused = take_photos(ctx, data.get("photos", []))
-    ctx.conversation.update(photos=photos)
-    caption = (ctx.event.text or "").strip()
-    if caption and not refused:
-        combined = f"{data['description']}\n{caption}" if data.get("description") else caption
-        if len(combined) <= DESCRIPTION_MAX:
-            ctx.conversation.update(description=combined)
-        else:
-            ctx.say("intake-caption-too-long", limit=DESCRIPTION_MAX)
-    photo_receipt(ctx, photos, refused, photos_done_button(ctx))
-
-
-async def on_photos_done(ctx: Context, press: PhotosDonePress) -> None:
-    if not at_step(ctx, FLOW, ADDING_PHOTOS):
-        return
-    ctx.conversation.update(photos_done=True)
     await advance(ctx)
 
 
@@ -263,34 +168,24 @@ async def on_visit(ctx: Context, press: VisitPress) -> None:
     await advance(ctx)
 
 
-async def expecting_a_button(ctx: Context) -> None:
-    """Typed text or a photo where a button is expected: says so and asks again."""
-    use_buttons(ctx)
-    await advance(ctx)
-
-
 def register(flows: Flows) -> None:
     flows.command("repair", start, private_only=True)
     flows.intent("repair.report", report_from_text)
     flows.press(GuessPress, on_guess)
-    flows.press(CategoryPress, on_category)
     flows.press(LocationPress, on_location)
     flows.press(BuildingPress, on_building)
-    flows.press(KeepTextPress, on_keep_text)
-    flows.press(PhotosDonePress, on_photos_done)
     flows.press(UrgencyPress, on_urgency)
     flows.press(VisitPress, on_visit)
     flows.press(DuplicatePress, repair_review.on_duplicate)
     flows.press(ReviewPress, repair_review.on_review)
     flows.step(FLOW, CHOOSING_CATEGORY, choosing_category)
     flows.step(FLOW, NAMING_COMMON_AREA, naming_common_area)
-    flows.step(FLOW, DESCRIBING_PROBLEM, describing_problem)
-    flows.step(FLOW, ADDING_PHOTOS, adding_photos)
-    for step in (
-        CHOOSING_LOCATION,
-        DECIDING_ON_DUPLICATE,
-        CHOOSING_URGENCY,
-        CHOOSING_VISIT_WINDOW,
-        CONFIRMING,
-    ):
-        flows.step(FLOW, step, expecting_a_button)
+    FORM.register(
+        flows,
+        button_steps=(
+            CHOOSING_LOCATION,
+            DECIDING_ON_DUPLICATE,
+            CHOOSING_URGENCY,
+            CHOOSING_VISIT_WINDOW,
+        ),
+    )
