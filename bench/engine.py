@@ -1,14 +1,15 @@
 """Engine benchmark (issue 2): the full engine behind the real aiogram dispatcher, against bare
 aiogram echo handling of the very same updates, in the same run.
 
-    .venv/bin/python bench/engine.py [--users 1000] [--concurrency 50]
+    .venv/bin/python bench/engine.py [--users 1000] [--concurrency 50] [--sweep 1,5]
 
 Each of the distinct users sends a realistic mix: /start, a knowledge-base question in private,
 a question addressed to the bot in the compound's group, group chatter not addressed to it, and
 the multi-step request to link a home (button press, unit, role press, name), which posts a card
 to the staff chat. Both runs use one in-memory Bot API session (no network), so the figures are
 what the dispatcher and the handlers cost, not loopback HTTP. Prints updates per second for
-both, their ratio, p50/p99 latency per update and peak RSS.
+both, their ratio, p50/p99 latency per update and peak RSS; then the engine's p50/p99 with
+fewer residents in flight (`--sweep`), closer to what one compound sends.
 """
 
 from __future__ import annotations
@@ -210,7 +211,17 @@ def echo_dispatcher() -> Dispatcher:
     return dp
 
 
-async def run(dp: Dispatcher, bot: Bot, session: MemorySession, users: int, concurrency: int):
+async def run(
+    dp: Dispatcher,
+    bot: Bot,
+    session: MemorySession,
+    users: int,
+    concurrency: int,
+    *,
+    first: int = 0,
+):
+    """Runs `users` residents' scripts, `concurrency` residents at a time; users are numbered
+    from `first`, so that a later run meets residents new to the store as the first did."""
     updates = Updates()
     gate = asyncio.Semaphore(concurrency)
     timings: list[float] = []
@@ -220,15 +231,19 @@ async def run(dp: Dispatcher, bot: Bot, session: MemorySession, users: int, conc
             timings.extend(await user_script(index, dp, bot, session, updates))
 
     started = time.perf_counter()
-    await asyncio.gather(*(one(i) for i in range(users)))
+    await asyncio.gather(*(one(i) for i in range(first, first + users)))
     return timings, time.perf_counter() - started
+
+
+def percentiles(timings: list[float]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds."""
+    ordered = sorted(timings)
+    return statistics.median(ordered) * 1000, ordered[int(len(ordered) * 0.99) - 1] * 1000
 
 
 def report(name: str, timings: list[float], elapsed: float) -> float:
     rate = len(timings) / elapsed
-    ordered = sorted(timings)
-    p50 = statistics.median(ordered) * 1000
-    p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000
+    p50, p99 = percentiles(timings)
     print(
         f"{name:>22}: {len(timings)} updates in {elapsed:.2f} s = {rate:,.0f} updates/s, "
         f"p50 {p50:.2f} ms, p99 {p99:.2f} ms"
@@ -236,7 +251,27 @@ def report(name: str, timings: list[float], elapsed: float) -> float:
     return rate
 
 
-async def main(users: int, concurrency: int) -> None:
+async def sweep(
+    telegram: Any, session: MemorySession, levels: list[int], *, users: int, first: int
+) -> None:
+    """Latency of the engine with fewer residents writing at once than the throughput run.
+
+    With 50 residents in flight an update mostly waits behind the 49 others' (queueing); with
+    1 to 5 it costs about its own handling, which is what a resident of one compound sees.
+    """
+    for level in levels:
+        timings, elapsed = await run(
+            telegram.dispatcher, telegram.bot, session, users, level, first=first
+        )
+        first += users
+        p50, p99 = percentiles(timings)
+        print(
+            f"{f'engine, {level} in flight':>22}: {len(timings) / elapsed:,.0f} updates/s, "
+            f"p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+        )
+
+
+async def main(users: int, concurrency: int, levels: list[int]) -> None:
     folder = Path(tempfile.mkdtemp(prefix="courtyard-bench-"))
     settings = Settings(
         _env_file=None,
@@ -263,20 +298,30 @@ async def main(users: int, concurrency: int) -> None:
     engine_timings, engine_elapsed = await run(
         telegram.dispatcher, bot, session, users, concurrency
     )
-    await services.aclose()
+    # Read now: the sweep's residents would add to the store and to the figure.
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     print(f"{users} users, {concurrency} at a time, SQLite at {folder}")
     echo_rate = report("bare aiogram echo", echo_timings, echo_elapsed)
     engine_rate = report("full engine", engine_timings, engine_elapsed)
     print(f"{'cost ratio':>22}: {echo_rate / engine_rate:.2f}x (engine time per update / echo)")
     print(f"{'messages sent':>22}: echo {echo_session.sent}, engine {session.sent}")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'peak RSS':>22}: {peak_mb:.0f} MB")
+    if levels:
+        await sweep(telegram, session, levels, users=min(users, 200), first=users)
+    await services.aclose()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument(
+        "--sweep",
+        default="1,5",
+        help="after the throughput run, engine latency with this many residents in flight "
+        "(comma-separated; empty for none)",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.users, args.concurrency))
+    levels = [int(level) for level in args.sweep.split(",") if level.strip()]
+    asyncio.run(main(args.users, args.concurrency, levels))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import types
 import typing
 from typing import ClassVar, Self
@@ -43,12 +44,19 @@ class ButtonData:
         prefix, *values = raw.split(SEPARATOR)
         if prefix != cls.prefix:
             raise InvalidButton(f"prefix {prefix!r} is not {cls.prefix!r}")
-        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        fields = _field_types(cls)
         if len(values) != len(fields):
             raise InvalidButton(f"{cls.__name__} takes {len(fields)} values, got {len(values)}")
-        hints = typing.get_type_hints(cls)
-        kwargs = {f.name: _decode(v, hints[f.name]) for f, v in zip(fields, values, strict=True)}
+        kwargs = {name: _decode(v, hint) for (name, hint), v in zip(fields, values, strict=True)}
         return cls(**kwargs)
+
+
+@functools.cache
+def _field_types(cls: type[ButtonData]) -> tuple[tuple[str, object], ...]:
+    """The fields of a button class and their types, in order. Cached: resolving the string
+    annotations (`from __future__ import annotations`) took most of the time of a press."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))  # type: ignore[arg-type]
 
 
 def _encode(value: object) -> str:

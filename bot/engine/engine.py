@@ -14,6 +14,7 @@ import logging
 from typing import Protocol
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.buttons import ButtonData, InvalidButton
 from bot.engine.context import Context
@@ -26,7 +27,7 @@ from bot.services import Services
 from storage.models import Person, SentMessage
 from storage.repos import compounds as compound_repo
 from storage.repos.conversations import load_conversation, save_conversation
-from storage.repos.people import ensure_person, load_actor
+from storage.repos.people import Actor, ensure_actor, load_actor
 
 log = logging.getLogger(__name__)
 
@@ -68,22 +69,15 @@ class Engine:
         settings = self.services.settings
         async with self.services.db.write() as session:
             messenger_locale = normalize_locale(event.user.language_code, default="")
-            person = await ensure_person(
+            actor = await ensure_actor(
                 session,
                 telegram_id=event.user.id,
                 name=event.user.name,
                 locale=messenger_locale or None,
+                manager_ids=settings.manager_ids,
             )
-            actor = await load_actor(session, person, manager_ids=settings.manager_ids)
-            compound = None
-            if event.chat.kind is ChatKind.GROUP:
-                binding = await compound_repo.chat_binding(session, event.chat.id)
-                if binding is not None:
-                    compound = await session.get(compound_repo.Compound, binding.compound_id)
-            if compound is None and actor.compound_ids():
-                compound = await session.get(compound_repo.Compound, actor.compound_ids()[0])
-            if compound is None:
-                compound = await compound_repo.only_compound(session)
+            person = actor.person
+            compound = await self._compound(session, event, actor)
             locale = person.locale or (compound.locale if compound else settings.default_locale)
             conversation = await load_conversation(session, event.user.id, event.chat.id)
             ctx = Context(
@@ -102,6 +96,22 @@ class Engine:
             for row_id, due_at in ctx.timers:
                 timers.arm(row_id, due_at)
         return ctx.out
+
+    @staticmethod
+    async def _compound(
+        session: AsyncSession, event: Incoming, actor: Actor
+    ) -> compound_repo.Compound | None:
+        """The group's compound, else the person's first, else the only one there is."""
+        compound_id = None
+        if event.chat.kind is ChatKind.GROUP:
+            compound_id = await compound_repo.bound_compound_id(session, event.chat.id)
+        if compound_id is None and actor.compound_ids():
+            compound_id = actor.compound_ids()[0]
+        if compound_id is None:
+            compound_id = await compound_repo.only_compound_id(session)
+        if compound_id is None:
+            return None
+        return await compound_repo.compound_by_id(session, compound_id)
 
     async def _dispatch(self, ctx: Context) -> None:
         event, flows = ctx.event, self.services.flows

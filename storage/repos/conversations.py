@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, utcnow
@@ -60,10 +60,14 @@ class ConversationState:
         self.changed = True
 
 
+# Read on every event: built once, so that each event only binds the two ids.
+_BY_USER_AND_CHAT = select(Conversation).where(
+    Conversation.user_id == bindparam("user_id"), Conversation.chat_id == bindparam("chat_id")
+)
+
+
 async def load_conversation(session: AsyncSession, user_id: int, chat_id: int) -> ConversationState:
-    row = await session.scalar(
-        select(Conversation).where(Conversation.user_id == user_id, Conversation.chat_id == chat_id)
-    )
+    row = await session.scalar(_BY_USER_AND_CHAT, {"user_id": user_id, "chat_id": chat_id})
     if row is None:
         return ConversationState(user_id=user_id, chat_id=chat_id)
     return ConversationState(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from storage.models import (
     Person,
@@ -59,6 +59,50 @@ class Actor:
         return list(seen)
 
 
+# A person with their approved residencies (and units) and active staff memberships, in one
+# round trip: the engine asks for this on every event. A person holds a handful of each, so
+# the outer joins multiply a few rows at most. Built once; each event only binds the id.
+_ACTOR_BY_TELEGRAM_ID = (
+    select(Person, Residency, StaffMember)
+    .outerjoin(
+        Residency,
+        and_(Residency.person_id == Person.id, Residency.status == ResidencyStatus.APPROVED),
+    )
+    .outerjoin(Unit, Unit.id == Residency.unit_id)
+    .outerjoin(StaffMember, and_(StaffMember.person_id == Person.id, StaffMember.active.is_(True)))
+    .options(contains_eager(Residency.unit))
+    .where(Person.telegram_id == bindparam("telegram_id"))
+    .order_by(Residency.id, StaffMember.id)
+)
+
+
+async def ensure_actor(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    name: str,
+    locale: str | None,
+    manager_ids: frozenset[int],
+) -> Actor:
+    """`ensure_person` and `load_actor` in one query: who wrote, and what they may act as."""
+    rows = (await session.execute(_ACTOR_BY_TELEGRAM_ID, {"telegram_id": telegram_id})).all()
+    if not rows:  # someone new: no roles yet
+        person = Person(telegram_id=telegram_id, name=name, locale=locale)
+        session.add(person)
+        await session.flush()
+        return Actor(person=person, global_manager=telegram_id in manager_ids)
+    person = rows[0][0]
+    _refresh(person, name=name, locale=locale)
+    residencies = {r.id: r for _, r, _ in rows if r is not None}
+    staff = {s.id: s for _, _, s in rows if s is not None}
+    return Actor(
+        person=person,
+        residencies=sorted(residencies.values(), key=lambda r: r.id),
+        staff=sorted(staff.values(), key=lambda s: s.id),
+        global_manager=telegram_id in manager_ids,
+    )
+
+
 async def ensure_person(
     session: AsyncSession, *, telegram_id: int, name: str, locale: str | None
 ) -> Person:
@@ -69,6 +113,12 @@ async def ensure_person(
         session.add(person)
         await session.flush()
         return person
+    _refresh(person, name=name, locale=locale)
+    return person
+
+
+def _refresh(person: Person, *, name: str, locale: str | None) -> None:
+    """Takes in what the messenger tells us; an unchanged person stays clean (no UPDATE)."""
     # The name on the office's register (import, demo, onboarding) wins over the messenger's
     # display name: staff cards read "李师傅", not whatever nickname Telegram shows.
     if name and not person.name:
@@ -77,7 +127,6 @@ async def ensure_person(
         person.locale = locale
     if person.blocked_at is not None:
         person.blocked_at = None  # they wrote to us, so they have unblocked the bot
-    return person
 
 
 async def load_actor(
