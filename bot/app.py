@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from bot.engine.engine import Engine, Transport
 from bot.engine.registry import Flows
+from bot.redis_client import connect_redis, redis_client
 from bot.scheduler import DeadlineScheduler
 from bot.services import Services
 from bot.settings import Settings
@@ -37,14 +37,6 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
-
-# Seconds to wait for Redis to connect or answer: a Redis that stops answering delays an
-# event by seconds (then it goes ahead without the shared lock), never forever.
-REDIS_TIMEOUT = 5.0
-
-
-class RedisUnavailable(RuntimeError):
-    """REDIS_URL is set but Redis cannot be used; the message is one line for the operator."""
 
 
 def build_flows() -> Flows:
@@ -92,45 +84,6 @@ async def open_services(settings: Settings, *, check_schema: bool = True) -> Ser
     return services
 
 
-async def connect_redis(url: str) -> Redis:
-    """A Redis client that has answered a PING; `RedisUnavailable` otherwise."""
-    from redis.exceptions import RedisError
-
-    client = _redis_client(url)
-    try:
-        await client.ping()
-    except (RedisError, OSError) as exc:
-        await client.aclose()
-        reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise RedisUnavailable(
-            f"no answer from Redis at {_where(url)} (REDIS_URL): {reason}"
-        ) from exc
-    return client
-
-
-def _redis_client(url: str) -> Redis:
-    try:
-        # Optional: a single process without REDIS_URL never needs the package.
-        from redis.asyncio import Redis
-    except ImportError as exc:
-        raise RedisUnavailable(
-            "REDIS_URL is set but the redis package is not installed: "
-            "pip install 'courtyard[redis]'"
-        ) from exc
-    try:
-        return Redis.from_url(
-            url, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
-        )
-    except ValueError as exc:
-        raise RedisUnavailable(f"REDIS_URL is not a Redis URL: {exc}") from exc
-
-
-def _where(url: str) -> str:
-    """The URL without user name and password, for messages and logs."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
-
-
 async def _ensure_managers(services: Services) -> None:
     """Managers listed in MANAGER_IDS exist from the first start, before they ever write."""
     ids = services.settings.manager_ids
@@ -154,7 +107,7 @@ def build_engine(services: Services, transport: Transport) -> Engine:
     if services.redis is None:
         # Services built by hand rather than by open_services: connect on first use; the
         # client is closed with the services (`aclose`).
-        services.redis = _redis_client(services.settings.redis_url)
+        services.redis = redis_client(services.settings.redis_url)
     return Engine(services, transport, locks=RedisKeyedLocks(services.redis))
 
 

@@ -6,8 +6,9 @@ import argparse
 import sys
 
 from bot.adapters.console import ConsoleChat, ConsoleTransport, Persona, stdout_writer
-from bot.app import RedisUnavailable, build_engine, open_services, start_scheduler
+from bot.app import build_engine, open_services, start_scheduler
 from bot.i18n import translate
+from bot.redis_client import RedisUnavailable
 from bot.settings import Settings
 from storage import demo as demo_data
 from storage.migrate import SchemaOutOfDate, upgrade

@@ -25,7 +25,8 @@ from aiohttp import web
 from bot.adapters.telegram import TelegramBot, assemble, connect, create_bot
 from bot.adapters.telegram.limits import redact
 from bot.adapters.telegram.webhook import create_webhook_app
-from bot.app import RedisUnavailable, open_services, start_scheduler
+from bot.app import open_services, start_scheduler
+from bot.redis_client import RedisUnavailable
 from bot.settings import Settings
 from storage.migrate import SchemaOutOfDate
 

@@ -17,11 +17,12 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.app import RedisUnavailable, build_engine, build_flows, open_services
+from bot.app import build_engine, build_flows, open_services
 from bot.commands.console import chat
 from bot.engine.events import ChatRef, Incoming, UserRef
 from bot.engine.ordering import KeyedLocks
 from bot.engine.redis_ordering import RedisKeyedLocks
+from bot.redis_client import RedisUnavailable
 from bot.services import Services
 from bot.settings import Settings
 from storage.db import Database
