@@ -17,6 +17,7 @@ from bot.scheduler import DeadlineScheduler
 from bot.services import Services
 from bot.settings import Settings
 from handlers import (
+    binding_request,
     common,
     complaints,
     emergency,
@@ -45,6 +46,7 @@ def build_flows() -> Flows:
     for module in (
         common,
         onboarding,
+        binding_request,
         staff_admin,
         staff_cases,
         inquiries,
