@@ -20,6 +20,7 @@ from handlers import (
     binding_request,
     common,
     complaints,
+    drafts,
     emergency,
     faq,
     inquiries,
@@ -45,6 +46,7 @@ def build_flows() -> Flows:
     flows = Flows()
     for module in (
         common,
+        drafts,
         onboarding,
         binding_request,
         staff_admin,

@@ -290,6 +290,7 @@ def _office_phone(compound: Compound | None) -> str:
 
 
 def register(flows: Flows) -> None:
+    flows.draft(FLOW)
     flows.press(CompoundPress, on_compound)
     flows.press(RolePress, on_role)
     flows.press(DecisionPress, on_decision)

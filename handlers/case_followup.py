@@ -231,6 +231,7 @@ async def explaining_reopen(ctx: Context) -> None:
 
 
 def register(flows: Flows) -> None:
+    flows.draft(FLOW)
     flows.press(RatePress, on_rate)
     flows.press(DetailDonePress, on_detail_done)
     flows.press(SkipCommentPress, on_skip_comment)

@@ -111,15 +111,15 @@ async def _set_language(ctx: Context, locale: str) -> None:
 
 async def on_menu(ctx: Context, press: MenuPress) -> None:
     # The menu leads into these flows, and they show the menu: imported here, not at the top.
-    from handlers import complaints, my_cases, onboarding, repairs
+    from handlers import drafts, my_cases, onboarding
 
     match press.item:
         case MenuItem.ASK:
             ctx.say("common-ask-prompt")
         case MenuItem.REPAIR:
-            await repairs.start(ctx)
+            await drafts.run_command(ctx, "repair")
         case MenuItem.COMPLAIN:
-            await complaints.start(ctx)
+            await drafts.run_command(ctx, "complain")
         case MenuItem.MY_CASES:
             await my_cases.list_cases(ctx)
         case MenuItem.BIND:

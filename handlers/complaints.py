@@ -117,7 +117,8 @@ async def _submit(ctx: Context) -> None:
 
 
 def register(flows: Flows) -> None:
-    flows.command("complain", start, private_only=True)
+    flows.command("complain", start, private_only=True, begins=True)
+    flows.draft(FLOW)
     flows.intent("complaint.file", file_from_text)
     flows.press(AnonymityPress, on_anonymity)
     flows.press(MediationPress, on_mediation)

@@ -128,7 +128,8 @@ async def _file(ctx: Context, question: str) -> None:
 
 
 def register(flows: Flows) -> None:
-    flows.command("askstaff", askstaff_command, hidden=True)
+    flows.command("askstaff", askstaff_command, hidden=True, begins=True)
+    flows.draft(FLOW)
     flows.intent("human.handoff", on_handoff_intent)
     flows.press(SendAsIsPress, on_send_as_is)
     flows.step(FLOW, DESCRIBING, describing_question)

@@ -169,7 +169,8 @@ async def on_visit(ctx: Context, press: VisitPress) -> None:
 
 
 def register(flows: Flows) -> None:
-    flows.command("repair", start, private_only=True)
+    flows.command("repair", start, private_only=True, begins=True)
+    flows.draft(FLOW)
     flows.intent("repair.report", report_from_text)
     flows.press(GuessPress, on_guess)
     flows.press(LocationPress, on_location)

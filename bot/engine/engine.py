@@ -20,6 +20,7 @@ from bot.engine.buttons import ButtonData, InvalidButton
 from bot.engine.context import Context
 from bot.engine.events import ChatKind, Incoming
 from bot.engine.ordering import KeyedLocks, UserLocks
+from bot.engine.prompts import PROMPT_KEY, prompt_to_data
 from bot.engine.replies import Button, Delivered, Edit, Outbound, Send, Toast, keyboard
 from bot.i18n import normalize_locale, translate
 from bot.logs import new_reference
@@ -90,6 +91,7 @@ class Engine:
                 locale=locale,
             )
             await self._dispatch(ctx)
+            _remember_prompt(ctx)
             await save_conversation(session, conversation)
         timers = self.services.timers
         if timers is not None:
@@ -156,6 +158,8 @@ class Engine:
                 "common-private-only",
                 keyboard([Button(ctx.t("common-open-private"), url=link)]),
             )
+            return
+        if command.begins and flows.guard is not None and await flows.guard(ctx, command):
             return
         await command.handler(ctx)
 
@@ -295,6 +299,16 @@ class Engine:
                     .where(Person.telegram_id.in_(blocked))
                     .values(blocked_at=self.services.clock())
                 )
+
+
+def _remember_prompt(ctx: Context) -> None:
+    """Keeps the question a form step just asked, so "continue" can ask it again later."""
+    conversation = ctx.conversation
+    if not (conversation.active and conversation.changed):
+        return
+    asked = [o for o in ctx.out if isinstance(o, Send) and o.chat_id == ctx.chat_id]
+    if asked:
+        conversation.update(**{PROMPT_KEY: prompt_to_data(asked[-1])})
 
 
 def _carries_nonce(data: ButtonData) -> bool:

@@ -18,6 +18,9 @@ PressHandler = Callable[[Context, Any], Awaitable[None]]
 # An interrupt sees every text before the current step does and returns True when it took the
 # message over (an emergency in the middle of a form).
 Interrupt = Callable[[Context], Awaitable[bool]]
+# A guard sees a command that begins a form while another form is unfinished, and returns True
+# when it took over (asking whether to continue the old one or start afresh).
+Guard = Callable[[Context, "Command"], Awaitable[bool]]
 # A claim sees text and photos outside a conversation before the knowledge base does, and
 # returns True when the message is its own (a reply to a case card or to a case message).
 Claim = Callable[[Context], Awaitable[bool]]
@@ -29,6 +32,7 @@ class Command:
     handler: Handler
     private_only: bool = False  # in a group, the bot points to a private chat instead
     hidden: bool = False  # not listed in the command menu
+    begins: bool = False  # starts a form: an unfinished one is not dropped without asking
 
 
 @dataclass(slots=True)
@@ -42,13 +46,26 @@ class Flows:
     buttons: ButtonRegistry = field(default_factory=ButtonRegistry)
     # Free text that no step claimed: the knowledge base and router (handlers/faq.py).
     text: Handler | None = None
+    # Flows whose half-typed state is worth keeping (a repair report, not a menu).
+    drafts: set[str] = field(default_factory=set)
+    guard: Guard | None = None
 
     def command(
-        self, name: str, handler: Handler, *, private_only: bool = False, hidden: bool = False
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        private_only: bool = False,
+        hidden: bool = False,
+        begins: bool = False,
     ) -> None:
         if name in self.commands:
             raise ValueError(f"command /{name} registered twice")
-        self.commands[name] = Command(name, handler, private_only, hidden)
+        self.commands[name] = Command(name, handler, private_only, hidden, begins)
+
+    def draft(self, flow: str) -> None:
+        """Marks `flow` as one whose unfinished input must not be dropped silently."""
+        self.drafts.add(flow)
 
     def press(self, button: type[ButtonData], handler: PressHandler) -> None:
         self.buttons.register(button)

@@ -1,0 +1,86 @@
+"""Unfinished forms are never dropped silently.
+
+A resident half-way through a repair report who types /complain (or presses a menu button that
+starts another form) is asked first: continue the unfinished one, or discard it and start the
+new one. "Continue" asks the form's last question again, with its buttons.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from bot.engine.buttons import ButtonData
+from bot.engine.context import Context
+from bot.engine.prompts import PROMPT_KEY, prompt_from_data
+from bot.engine.registry import Command, Flows
+from bot.engine.replies import keyboard
+
+
+class DraftChoice(enum.StrEnum):
+    CONTINUE = "c"
+    RESTART = "r"
+
+
+@dataclass(frozen=True, slots=True)
+class DraftPress(ButtonData):
+    prefix = "dr"
+    choice: DraftChoice
+    command: str
+    nonce: str
+
+
+async def guard(ctx: Context, command: Command) -> bool:
+    """Asks before `command` replaces an unfinished form; True when it asked."""
+    conversation = ctx.conversation
+    if not conversation.active or conversation.flow not in ctx.services.flows.drafts:
+        return False
+    nonce = conversation.nonce
+    ctx.say(
+        "drafts-unfinished",
+        keyboard(
+            [
+                ctx.button(
+                    ctx.t("drafts-continue"),
+                    DraftPress(DraftChoice.CONTINUE, command.name, nonce),
+                ),
+                ctx.button(
+                    ctx.t("drafts-restart"), DraftPress(DraftChoice.RESTART, command.name, nonce)
+                ),
+            ]
+        ),
+        what=ctx.t(f"drafts-flow-{conversation.flow}"),
+    )
+    return True
+
+
+async def run_command(ctx: Context, name: str) -> None:
+    """Runs a command as if typed (menu buttons use this), asking first where it applies."""
+    command = ctx.services.flows.commands[name]
+    if command.begins and await guard(ctx, command):
+        return
+    await command.handler(ctx)
+
+
+async def on_draft_choice(ctx: Context, press: DraftPress) -> None:
+    command = ctx.services.flows.commands.get(press.command)
+    if command is None:
+        ctx.toast(ctx.t("common-button-invalid"), alert=True)
+        return
+    if press.choice is DraftChoice.RESTART:
+        ctx.conversation.finish()
+        ctx.edit(ctx.t("drafts-discarded"))
+        await command.handler(ctx)
+        return
+    ctx.edit(ctx.t("drafts-continuing"))
+    asked = prompt_from_data(ctx.conversation.data.get(PROMPT_KEY))
+    if asked is None:
+        ctx.say("drafts-continue-generic")
+        return
+    text, buttons = asked
+    ctx.reply(text, buttons)
+
+
+def register(flows: Flows) -> None:
+    flows.guard = guard
+    flows.press(DraftPress, on_draft_choice)
