@@ -19,34 +19,46 @@ What the resident sees:
 new message is routed from scratch. In a group the bot speaks when addressed, or, where the
 compound allows it, answers confident knowledge-base questions unasked; personal matters go
 to a private chat, and it stays within Telegram's 20 messages a minute per group.
+
+The replies and their buttons are in `handlers.faq_replies`, the group rules in
+`handlers.faq_group`, the compound's knowledge base and contact in `handlers.faq_knowledge`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import logging
-from collections import deque
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import select
-
-from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
-from bot.engine.replies import Button, Keyboard, keyboard
+from bot.engine.replies import Keyboard, keyboard
 from handlers.common import menu_keyboard, show_help
-from knowledge.router import Decision, Router, Routers
-from storage.models import AnswerFeedback, UnansweredQuestion
+from handlers.faq_group import (
+    EMERGENCY,
+    GroupBudget,
+    may_speak,
+    moves_to_private,
+    offer_private_chat,
+)
+from handlers.faq_knowledge import contact, kb_values, router_for
+from handlers.faq_replies import (
+    ANSWERED,
+    FLOW,
+    ActionPress,
+    AskStaffPress,
+    NotHelpfulPress,
+    SuggestionPress,
+    answer,
+    ask_staff_button,
+    keep_unanswered,
+    not_sure,
+    on_ask_staff,
+    on_not_helpful,
+    on_suggestion,
+    suggest,
+)
+from knowledge.router import Decision
 
-log = logging.getLogger(__name__)
+# GroupBudget is re-exported: tests build a budget of their own from here.
+__all__ = ["GroupBudget", "emergency_interrupt", "register", "reply", "report_emergency"]
 
-FLOW, ANSWERED = "faq", "answered"
-EMERGENCY = "emergency.report"
-# Requests that concern one household: in a group they move to a private chat.
-PERSONAL = frozenset({"repair.report", "fee.query", "complaint.file", "human.handoff"})
 # The command that starts each request's flow, for buttons and deep links.
 COMMANDS = {
     "repair.report": "repair",
@@ -55,85 +67,6 @@ COMMANDS = {
     "event.signup": "events",
     "human.handoff": "askstaff",
 }
-# Unasked answers in a group need more confidence than answers to the asker.
-GROUP_AUTO_ANSWER_AT = 0.40
-GROUP_LIMIT, GROUP_WINDOW = 20, timedelta(minutes=1)
-QUESTION_KEEP = 1000
-CONTACT = ("office_phone", "office_hours", "office_location", "duty_phone", "repair_hours")
-
-
-@dataclass(frozen=True, slots=True)
-class ActionPress(ButtonData):
-    """A button under an answer that starts a request's flow ("report a repair")."""
-
-    prefix = "fa"
-    intent: str
-
-
-@dataclass(frozen=True, slots=True)
-class SuggestionPress(ButtonData):
-    """One of the "did you mean" topics (by position in the remembered list)."""
-
-    prefix = "fd"
-    choice: int
-    nonce: str
-
-
-@dataclass(frozen=True, slots=True)
-class NotHelpfulPress(ButtonData):
-    prefix = "fn"
-    nonce: str
-
-
-@dataclass(frozen=True, slots=True)
-class AskStaffPress(ButtonData):
-    prefix = "fk"
-    nonce: str
-
-
-class GroupBudget:
-    """At most `limit` bot messages per group chat in any `window` (Telegram's group limit)."""
-
-    def __init__(self, limit: int = GROUP_LIMIT, window: timedelta = GROUP_WINDOW) -> None:
-        self.limit, self.window = limit, window
-        self._sent: dict[int, deque[datetime]] = {}
-
-    def allow(self, chat_id: int, now: datetime) -> bool:
-        sent = self._sent.setdefault(chat_id, deque())
-        while sent and now - sent[0] >= self.window:
-            sent.popleft()
-        if len(sent) >= self.limit:
-            return False
-        sent.append(now)
-        return True
-
-
-def routers(ctx: Context) -> Routers:
-    """The application's routers; services built by hand get the process-wide shared ones."""
-    if ctx.services.router is None:
-        ctx.services.router = Routers.shared(ctx.services.settings.kb_local_dir)
-    return ctx.services.router
-
-
-def router_for(ctx: Context) -> Router:
-    """The router for the compound of this chat (its own entries, if it has any)."""
-    return routers(ctx).get(ctx.compound.code if ctx.compound else None)
-
-
-def kb_values(ctx: Context) -> Mapping[str, Any]:
-    """The compound's values for knowledge-base placeholders (office phone, hours, ...)."""
-    return ((ctx.compound.settings or {}) if ctx.compound else {}).get("kb") or {}
-
-
-def contact(ctx: Context) -> dict[str, str]:
-    """The office phone, hours and place, the duty phone and repair hours, in ctx.locale."""
-    placeholders = router_for(ctx).knowledge.placeholders
-    values = kb_values(ctx)
-    return {name: placeholders.value(name, ctx.locale, values) or "" for name in CONTACT}
-
-
-def _budget(ctx: Context) -> GroupBudget:
-    return ctx.services.extras.setdefault("faq.group_budget", GroupBudget())
 
 
 async def on_text(ctx: Context) -> None:
@@ -142,7 +75,7 @@ async def on_text(ctx: Context) -> None:
     if not text:
         return
     decision = router_for(ctx).route(text, compound=kb_values(ctx), locale_hint=ctx.locale)
-    if not _may_speak(ctx, decision):
+    if not may_speak(ctx, decision):
         return
     # Answer in the language the message was written in.
     ctx.locale = decision.locale
@@ -164,24 +97,6 @@ async def answered(ctx: Context) -> None:
             ctx.say("common-photo-without-flow")
 
 
-def _may_speak(ctx: Context, decision: Decision) -> bool:
-    """Private chats always; groups when addressed, or for a confident answer where the
-    compound turned unasked answers on; an emergency always. Never over the group budget."""
-    if ctx.event.is_private:
-        return True
-    emergency = decision.intent == EMERGENCY
-    if not (ctx.event.addressed or emergency):
-        settings = (ctx.compound.settings or {}) if ctx.compound else {}
-        confident = decision.outcome == "answer" and decision.score >= GROUP_AUTO_ANSWER_AT
-        if not (settings.get("group_auto_answer") and confident):
-            return False
-    allowed = _budget(ctx).allow(ctx.chat_id, ctx.services.clock())
-    if not allowed:
-        log.info("group %s is over its message budget; not answering", ctx.chat_id)
-    # An emergency is answered even over the budget: the messenger may delay it, not drop it.
-    return allowed or emergency
-
-
 async def reply(ctx: Context, decision: Decision) -> None:
     """Says what the decision calls for: an answer, a choice, a flow, or the office contact."""
     intent = decision.intent
@@ -192,13 +107,13 @@ async def reply(ctx: Context, decision: Decision) -> None:
     elif intent in COMMANDS:
         await _request(ctx, intent)
     elif decision.outcome == "answer" and decision.topic:
-        _answer(ctx, decision.topic, decision.answer or "", decision, question=decision.text)
+        answer(ctx, decision.topic, decision.answer or "", decision, question=decision.text)
     elif decision.outcome == "suggest":
-        _keep(ctx, decision, reason="low_confidence")
-        _suggest(ctx, decision)
+        keep_unanswered(ctx, decision)
+        suggest(ctx, decision)
     else:
-        _keep(ctx, decision, reason="low_confidence")
-        _not_sure(ctx, decision)
+        keep_unanswered(ctx, decision)
+        not_sure(ctx, decision)
 
 
 async def report_emergency(ctx: Context, kind: str | None) -> None:
@@ -244,11 +159,8 @@ async def _request(ctx: Context, intent: str) -> None:
     """A request goes to its flow; in a group, a personal one moves to a private chat."""
     if ctx.conversation.flow == FLOW:
         ctx.conversation.finish()
-    if not ctx.event.is_private and intent in PERSONAL:
-        command = COMMANDS[intent]
-        payload = command if command in ctx.services.flows.commands else "help"
-        link = ctx.services.deep_link(payload)
-        ctx.say("faq-group-private", keyboard([Button(ctx.t("common-open-private"), url=link)]))
+    if moves_to_private(ctx, intent):
+        offer_private_chat(ctx, COMMANDS[intent])
         return
     handler = ctx.services.flows.intents.get(intent)
     if handler is not None:
@@ -261,135 +173,8 @@ def _fallback(ctx: Context, intent: str) -> None:
     """No flow for this request yet: say plainly what to do now; never pretend it is done."""
     buttons: Keyboard = ()
     if intent != "human.handoff" and "human.handoff" in ctx.services.flows.intents:
-        buttons = keyboard([_ask_staff_button(ctx, ctx.event.text or "")])
+        buttons = keyboard([ask_staff_button(ctx, ctx.event.text or "")])
     ctx.say(f"faq-fallback-{intent.replace('.', '-')}", buttons, **contact(ctx))
-
-
-def _answer(ctx: Context, topic: str, text: str, decision: Decision | None, question: str) -> None:
-    ctx.conversation.begin(FLOW, ANSWERED, q=question[:QUESTION_KEEP], topic=topic)
-    nonce = ctx.conversation.nonce
-    entry = router_for(ctx).knowledge.entries[topic]
-    rows = [
-        [ctx.button(ctx.t(f"faq-action-{action.replace('.', '-')}"), ActionPress(action))]
-        for action in entry.actions
-    ]
-    rows.append([ctx.button(ctx.t("faq-not-helpful"), NotHelpfulPress(nonce))])
-    if decision is not None and decision.emergency:
-        # A safety question ("电梯困人怎么办") might be a real one worded calmly.
-        text = f"{text}\n\n{ctx.t('faq-safety-footer', duty_phone=contact(ctx)['duty_phone'])}"
-    ctx.reply(text, keyboard(*rows))
-
-
-def _suggest(ctx: Context, decision: Decision) -> None:
-    topics = [t for t in (decision.topic, *(a.topic for a in decision.alternatives)) if t]
-    ctx.conversation.begin(FLOW, ANSWERED, q=decision.text[:QUESTION_KEEP], topics=topics)
-    ctx.say("faq-did-you-mean", _topic_rows(ctx, topics, with_staff=True))
-
-
-def _not_sure(ctx: Context, decision: Decision) -> None:
-    topics = [t for t in (decision.topic, *(a.topic for a in decision.alternatives)) if t]
-    ctx.conversation.begin(FLOW, ANSWERED, q=decision.text[:QUESTION_KEEP], topics=topics)
-    text = ctx.t("faq-not-sure", **contact(ctx))
-    if topics:
-        text = f"{text}\n{ctx.t('faq-not-sure-related')}"
-    if decision.emergency:
-        text = f"{text}\n\n{ctx.t('faq-safety-footer', duty_phone=contact(ctx)['duty_phone'])}"
-    ctx.reply(text, _topic_rows(ctx, topics, with_staff=True, staff_first=True))
-
-
-def _topic_rows(
-    ctx: Context, topics: list[str], *, with_staff: bool, staff_first: bool = False
-) -> Keyboard:
-    knowledge = router_for(ctx).knowledge
-    nonce = ctx.conversation.nonce
-    rows = [
-        [ctx.button(knowledge.title(topic, ctx.locale), SuggestionPress(i, nonce))]
-        for i, topic in enumerate(topics)
-    ]
-    if with_staff:
-        staff = [ctx.button(ctx.t("faq-ask-staff"), AskStaffPress(nonce))]
-        rows = [staff, *rows] if staff_first else [*rows, staff]
-    return keyboard(*rows)
-
-
-def _ask_staff_button(ctx: Context, question: str) -> Button:
-    ctx.conversation.begin(FLOW, ANSWERED, q=question[:QUESTION_KEEP])
-    return ctx.button(ctx.t("faq-ask-staff"), AskStaffPress(ctx.conversation.nonce))
-
-
-def _keep(ctx: Context, decision: Decision, *, reason: str) -> None:
-    """Keeps a question the bot could not answer confidently, for managers to act on."""
-    ctx.session.add(
-        UnansweredQuestion(
-            compound_id=ctx.compound.id if ctx.compound else None,
-            text=decision.text[:QUESTION_KEEP],
-            locale=decision.locale,
-            best_topic=decision.topic,
-            score=round(decision.score, 3),
-            reason=reason,
-            at=ctx.services.clock(),
-        )
-    )
-
-
-async def on_suggestion(ctx: Context, press: SuggestionPress) -> None:
-    """Answers the topic the resident picked from "did you mean"."""
-    topics = ctx.conversation.data.get("topics") or []
-    knowledge = router_for(ctx).knowledge
-    if not 0 <= press.choice < len(topics) or topics[press.choice] not in knowledge.entries:
-        ctx.toast(ctx.t("common-button-invalid"), alert=True)
-        return
-    topic = topics[press.choice]
-    ctx.edit(ctx.t("faq-you-chose", title=knowledge.title(topic, ctx.locale)))
-    question = ctx.conversation.data.get("q") or ""
-    text = knowledge.answer(topic, ctx.locale, kb_values(ctx))
-    _answer(ctx, topic, text, None, question=question)
-
-
-async def on_not_helpful(ctx: Context, press: NotHelpfulPress) -> None:
-    """Counts against the entry, keeps the question, and offers a person."""
-    topic = ctx.conversation.data.get("topic")
-    question = ctx.conversation.data.get("q") or ""
-    if not topic:
-        ctx.toast(ctx.t("common-button-invalid"), alert=True)
-        return
-    if ctx.compound is not None:
-        feedback = await ctx.session.scalar(
-            select(AnswerFeedback).where(
-                AnswerFeedback.compound_id == ctx.compound.id, AnswerFeedback.topic == topic
-            )
-        )
-        if feedback is None:
-            feedback = AnswerFeedback(compound_id=ctx.compound.id, topic=topic, not_helpful=0)
-            ctx.session.add(feedback)
-        feedback.not_helpful = (feedback.not_helpful or 0) + 1
-    ctx.session.add(
-        UnansweredQuestion(
-            compound_id=ctx.compound.id if ctx.compound else None,
-            text=question,
-            locale=ctx.locale,
-            best_topic=topic,
-            reason="not_helpful",
-            at=ctx.services.clock(),
-        )
-    )
-    ctx.toast(ctx.t("faq-feedback-noted"))
-    # A new nonce: the same "did not help" cannot be counted twice.
-    ctx.conversation.begin(FLOW, ANSWERED, q=question)
-    ctx.say("faq-sorry", keyboard([_ask_staff_button(ctx, question)]), **contact(ctx))
-
-
-async def on_ask_staff(ctx: Context, press: AskStaffPress) -> None:
-    """Hands the kept question to the staff flow (as if typed), or gives the office contact."""
-    question = ctx.conversation.data.get("q") or ""
-    ctx.conversation.finish()
-    handler = ctx.services.flows.intents.get("human.handoff")
-    if handler is None:
-        ctx.say("faq-fallback-human-handoff", **contact(ctx))
-        return
-    # The handoff flow reads the question from the message, so it gets one with that text.
-    ctx.event = dataclasses.replace(ctx.event, text=question)
-    await handler(ctx)
 
 
 async def on_action(ctx: Context, press: ActionPress) -> None:
@@ -408,6 +193,7 @@ async def on_action(ctx: Context, press: ActionPress) -> None:
 
 
 def register(flows: Flows) -> None:
+    """Free text, the `answered` step, the emergency interrupt and the FAQ's buttons."""
     flows.text = on_text
     flows.step(FLOW, ANSWERED, answered)
     flows.interrupt(emergency_interrupt)

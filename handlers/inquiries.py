@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
-from bot.engine.replies import Button, Keyboard, keyboard
+from bot.engine.replies import keyboard
 from handlers.cases import rules
 from handlers.cases.announce import publish
 from handlers.cases.cards import local_time
@@ -41,7 +41,7 @@ class SendAsIsPress(ButtonData):
 async def ask_staff(ctx: Context, *, earlier: str | None = None) -> None:
     """Starts an inquiry. `earlier` is the question the resident already asked, if any."""
     if not ctx.event.is_private:
-        ctx.say("common-private-only", _private_link(ctx))
+        ctx.say("common-private-only", ctx.private_chat_keyboard("askstaff"))
         return
     if ctx.compound is None:
         ctx.say("inquiry-no-compound")
@@ -62,10 +62,6 @@ async def ask_staff(ctx: Context, *, earlier: str | None = None) -> None:
         )
     else:
         ctx.say("inquiry-describe")
-
-
-def _private_link(ctx: Context) -> Keyboard:
-    return keyboard([Button(ctx.t("common-open-private"), url=ctx.services.deep_link("askstaff"))])
 
 
 async def on_handoff_intent(ctx: Context) -> None:

@@ -26,8 +26,7 @@ async def admit(ctx: Context, command: str) -> bool:
     """Whether this user may file here. Otherwise explains why: in a group, with a link to a
     private chat (a report names a home); without a linked home, with the ways to link one."""
     if not ctx.event.is_private:
-        link = ctx.services.deep_link(command)
-        ctx.say("common-private-only", keyboard([Button(ctx.t("common-open-private"), url=link)]))
+        ctx.say("common-private-only", ctx.private_chat_keyboard(command))
         return False
     if not ctx.actor.is_resident() or ctx.compound is None:
         ctx.say("intake-residents-only")

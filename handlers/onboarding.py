@@ -59,7 +59,7 @@ async def start(ctx: Context) -> None:
         await _redeem(ctx, payload)
         return
     if not ctx.event.is_private:
-        ctx.say("onboarding-group-hello", _private_link(ctx))
+        ctx.say("onboarding-group-hello", ctx.private_chat_keyboard("start"))
         return
     if ctx.actor.is_resident() or ctx.actor.staff or ctx.actor.global_manager:
         ctx.say("onboarding-welcome-back", menu_keyboard(ctx), name=_first_name(ctx))
@@ -70,7 +70,7 @@ async def start(ctx: Context) -> None:
 async def offer_binding(ctx: Context) -> None:
     """Explains the two ways to link a home."""
     if not ctx.event.is_private:
-        ctx.say("common-private-only", _private_link(ctx))
+        ctx.say("common-private-only", ctx.private_chat_keyboard("start"))
         return
     ctx.say("onboarding-bind-how", _binding_keyboard(ctx))
 
@@ -87,12 +87,6 @@ def _language_press(ctx: Context) -> ButtonData:
     from handlers.common import LanguagePress
 
     return LanguagePress("en" if ctx.locale == "zh" else "zh")
-
-
-def _private_link(ctx: Context) -> Keyboard:
-    from bot.engine.replies import Button
-
-    return keyboard([Button(ctx.t("common-open-private"), url=ctx.services.deep_link("start"))])
 
 
 def _first_name(ctx: Context) -> str:
@@ -121,7 +115,7 @@ async def entering_code(ctx: Context) -> None:
 
 async def _redeem(ctx: Context, code: str) -> None:
     if not ctx.event.is_private:
-        ctx.say("common-private-only", _private_link(ctx))
+        ctx.say("common-private-only", ctx.private_chat_keyboard("start"))
         return
     result = await redeem_invite(
         ctx.session, code=code, person_id=ctx.person.id, now=ctx.services.clock()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.engine.buttons import ButtonData
 from bot.engine.events import Incoming
-from bot.engine.replies import Button, Edit, Keyboard, Outbound, Send, Toast
+from bot.engine.replies import Button, Edit, Keyboard, Outbound, Send, Toast, keyboard
 from bot.i18n import Translator
 from storage.models import Compound, Person
 from storage.repos.conversations import ConversationState
@@ -47,6 +47,11 @@ class Context:
 
     def button(self, text: str, data: ButtonData) -> Button:
         return Button(text=text, data=data.pack())
+
+    def private_chat_keyboard(self, payload: str) -> Keyboard:
+        """One button that opens a private chat with the bot on `/start payload`."""
+        link = self.services.deep_link(payload)
+        return keyboard([Button(text=self.t("common-open-private"), url=link)])
 
     def reply(self, text: str, buttons: Keyboard = (), *, ref: str | None = None) -> None:
         """Answers in the chat the event came from (and in its forum topic, if any)."""

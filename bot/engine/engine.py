@@ -21,7 +21,7 @@ from bot.engine.context import Context
 from bot.engine.events import ChatKind, Incoming
 from bot.engine.ordering import KeyedLocks, UserLocks
 from bot.engine.prompts import PROMPT_KEY, prompt_to_data
-from bot.engine.replies import Button, Delivered, Edit, Outbound, Send, Toast, keyboard
+from bot.engine.replies import Delivered, Edit, Outbound, Send, Toast
 from bot.i18n import normalize_locale, translate
 from bot.logs import new_reference
 from bot.services import Services
@@ -153,11 +153,7 @@ class Engine:
                 ctx.say("common-unknown-command", command=event.command)
             return
         if command.private_only and not event.is_private:
-            link = self.services.deep_link(command.name)
-            ctx.say(
-                "common-private-only",
-                keyboard([Button(ctx.t("common-open-private"), url=link)]),
-            )
+            ctx.say("common-private-only", ctx.private_chat_keyboard(command.name))
             return
         if command.begins and flows.guard is not None and await flows.guard(ctx, command):
             return
