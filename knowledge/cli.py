@@ -146,10 +146,11 @@ async def unanswered_command(args: argparse.Namespace, settings: Settings) -> in
     from sqlalchemy import select
 
     from knowledge.unanswered import Question, group_questions
+    from storage.migrate import open_current
     from storage.models import UnansweredQuestion
     from storage.repos.compounds import compound_by_code
 
-    db = await _open_store(settings)
+    db = await open_current(settings.database_url)
     if db is None:
         return 2
     try:
@@ -173,21 +174,6 @@ async def unanswered_command(args: argparse.Namespace, settings: Settings) -> in
         print(line)
     print(f"{len(questions)} question(s) in {len(groups)} group(s)")
     return 0
-
-
-async def _open_store(settings: Settings) -> Any:
-    """The database, if its schema is current; None after saying why."""
-    from storage.db import Database
-    from storage.migrate import SchemaOutOfDate, require_current
-
-    db = Database(settings.database_url)
-    try:
-        await require_current(db.write_engine)
-    except SchemaOutOfDate as exc:
-        await db.dispose()
-        print(f"courtyard: {exc}", file=sys.stderr)
-        return None
-    return db
 
 
 def _group_lines(groups: Iterable[Any]) -> Iterable[str]:

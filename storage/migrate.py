@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import ensure_sqlite_directory
+from storage.db import Database, ensure_sqlite_directory
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -61,3 +62,16 @@ async def require_current(engine: AsyncEngine) -> None:
         raise SchemaOutOfDate(
             f"the database has {found}, this release needs {head}: run `courtyard db upgrade`"
         )
+
+
+async def open_current(url: str) -> Database | None:
+    """The database for a command, if its schema is current; None after printing why on
+    stderr (one line naming `courtyard db upgrade`)."""
+    db = Database(url)
+    try:
+        await require_current(db.write_engine)
+    except SchemaOutOfDate as exc:
+        await db.dispose()
+        print(f"courtyard: {exc}", file=sys.stderr)
+        return None
+    return db

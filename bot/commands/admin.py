@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import Settings
-from storage.db import Database
-from storage.migrate import SchemaOutOfDate, require_current, upgrade
+from storage.migrate import open_current, upgrade
 
 
 async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -17,23 +16,12 @@ async def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _open(settings: Settings) -> Database | None:
-    db = Database(settings.database_url)
-    try:
-        await require_current(db.write_engine)
-    except SchemaOutOfDate as exc:
-        await db.dispose()
-        print(f"courtyard: {exc}", file=sys.stderr)
-        return None
-    return db
-
-
 async def import_csv(args: argparse.Namespace, settings: Settings) -> int:
     """Imports a CSV file of `args.kind`, all rows or none. Prints the summary and exits 0;
     or prints each bad row as `line N: reason` and exits 1 having imported nothing."""
     from storage.importer import Defaults, ImportFailed, import_file
 
-    db = await _open(settings)
+    db = await open_current(settings.database_url)
     if db is None:
         return 2
     path = Path(args.file)
@@ -61,7 +49,7 @@ async def invite(args: argparse.Namespace, settings: Settings) -> int:
     from storage.repos.compounds import compound_by_code, unit_by_label
     from storage.repos.invites import create_invite
 
-    db = await _open(settings)
+    db = await open_current(settings.database_url)
     if db is None:
         return 2
     try:
