@@ -187,7 +187,7 @@ async def invite_resident(ctx: Context) -> None:
 
 
 def register(flows: Flows) -> None:
-    flows.command("staffchat", bind_staff_chat)
-    flows.command("residentgroup", bind_resident_group)
-    flows.command("addstaff", add_staff, private_only=True)
-    flows.command("invite", invite_resident, private_only=True)
+    flows.command("staffchat", bind_staff_chat, audience="managers")
+    flows.command("residentgroup", bind_resident_group, audience="managers")
+    flows.command("addstaff", add_staff, private_only=True, audience="managers")
+    flows.command("invite", invite_resident, private_only=True, audience="staff")

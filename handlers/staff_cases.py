@@ -339,7 +339,7 @@ def _age(ctx: Context, delta: timedelta) -> str:
 
 
 def register(flows: Flows) -> None:
-    flows.command("cases", list_cases)
+    flows.command("cases", list_cases, audience="staff")
     flows.press(StaffPress, on_staff_press)
     flows.press(AssignPress, on_assign)
     flows.step(FLOW, WRITING_RESOLUTION, writing_resolution)

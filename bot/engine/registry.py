@@ -14,6 +14,7 @@ from bot.engine.buttons import ButtonData, ButtonRegistry
 from bot.engine.context import Context
 
 Handler = Callable[[Context], Awaitable[None]]
+AUDIENCES = ("everyone", "staff", "managers")
 PressHandler = Callable[[Context, Any], Awaitable[None]]
 # An interrupt sees every text before the current step does and returns True when it took the
 # message over (an emergency in the middle of a form).
@@ -33,6 +34,9 @@ class Command:
     private_only: bool = False  # in a group, the bot points to a private chat instead
     hidden: bool = False  # not listed in the command menu
     begins: bool = False  # starts a form: an unfinished one is not dropped without asking
+    # Who sees it in the messenger's command menu: "everyone", "staff" or "managers". The
+    # handler still checks who may use it; this only keeps residents' menus uncluttered.
+    audience: str = "everyone"
 
 
 @dataclass(slots=True)
@@ -58,10 +62,13 @@ class Flows:
         private_only: bool = False,
         hidden: bool = False,
         begins: bool = False,
+        audience: str = "everyone",
     ) -> None:
         if name in self.commands:
             raise ValueError(f"command /{name} registered twice")
-        self.commands[name] = Command(name, handler, private_only, hidden, begins)
+        if audience not in AUDIENCES:
+            raise ValueError(f"command /{name}: audience must be one of {AUDIENCES}")
+        self.commands[name] = Command(name, handler, private_only, hidden, begins, audience)
 
     def draft(self, flow: str) -> None:
         """Marks `flow` as one whose unfinished input must not be dropped silently."""

@@ -236,7 +236,11 @@ class FakeBotAPI:
             case "answercallbackquery":
                 return True
             case "setmycommands" | "deletemycommands":
-                key = (params.get("scope", {}).get("type", "default"), params.get("language_code"))
+                scope = params.get("scope", {})
+                where = scope.get("type", "default")
+                if where == "chat":
+                    where = f"chat:{scope.get('chat_id')}"
+                key = (where, params.get("language_code"))
                 self.commands[key] = params.get("commands", [])
                 return True
             case "setwebhook":

@@ -9,7 +9,7 @@ import pytest
 from aiogram import Bot
 
 from bot.adapters.telegram import create_bot
-from bot.adapters.telegram.menu import menu_commands, register_commands
+from bot.adapters.telegram.menu import menu_commands, register_commands, register_team_commands
 from bot.app import build_flows
 from bot.engine.context import Context
 from bot.engine.registry import Flows
@@ -47,7 +47,11 @@ async def test_menus_in_both_languages_for_private_chats_and_groups(
     assert private[:5] == ["start", "help", "menu", "lang", "cancel"]  # telegram.yaml's order
     assert not {"staffchat", "residentgroup"} & set(private)
     groups = _names(api, GROUPS, "en")
-    assert {"help", "staffchat"} <= set(groups)
+    assert "help" in groups
+    # Residents' menus carry no staff or manager commands.
+    team_only = {n for n, c in flows.commands.items() if c.audience != "everyone"}
+    assert {"staffchat", "cases", "addstaff"} <= team_only
+    assert not team_only & (set(groups) | set(private))
     private_only = {name for name, command in flows.commands.items() if command.private_only}
     assert not ({"start"} | private_only) & set(groups)
     for scope in (PRIVATE, GROUPS):
@@ -85,3 +89,20 @@ async def test_a_refused_menu_does_not_stop_the_bot(
         await register_commands(bot, build_flows(), default_locale="zh")
     assert len(api.of("setMyCommands")) == 6
     assert "command menu" in caplog.text
+
+
+async def test_the_team_gets_its_own_menus(bot: Bot, api: FakeBotAPI) -> None:
+    flows = build_flows()
+    await register_team_commands(
+        bot,
+        flows,
+        default_locale="zh",
+        staff_chats=[-100500001],
+        team=[(2001, False), (3001, True)],
+    )
+    staff_chat = set(_names(api, "chat:-100500001", "zh"))
+    assert {"cases", "staffchat", "help"} <= staff_chat
+    technician = set(_names(api, "chat:2001", "en"))
+    assert {"cases", "invite", "help"} <= technician and "addstaff" not in technician
+    manager = set(_names(api, "chat:3001", None))
+    assert {"cases", "addstaff", "invite"} <= manager

@@ -13,8 +13,9 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import User
+from sqlalchemy import select
 
-from bot.adapters.telegram.menu import register_commands
+from bot.adapters.telegram.menu import register_commands, register_team_commands
 from bot.adapters.telegram.pacing import Sleep
 from bot.adapters.telegram.routes import create_dispatcher
 from bot.adapters.telegram.transport import TelegramTransport
@@ -22,6 +23,7 @@ from bot.app import build_engine
 from bot.engine.engine import Engine
 from bot.services import Services
 from bot.settings import Settings
+from storage.models import ChatBinding, ChatPurpose, Person, StaffMember, StaffRole
 
 log = logging.getLogger(__name__)
 
@@ -72,5 +74,34 @@ async def connect(telegram: TelegramBot) -> User:
         telegram.services.flows,
         default_locale=telegram.services.settings.default_locale,
     )
+    staff_chats, team = await _team(telegram.services)
+    await register_team_commands(
+        telegram.bot,
+        telegram.services.flows,
+        default_locale=telegram.services.settings.default_locale,
+        staff_chats=staff_chats,
+        team=team,
+    )
     log.info("connected to Telegram as @%s", me.username)
     return me
+
+
+async def _team(services: Services) -> tuple[list[int], list[tuple[int, bool]]]:
+    """The staff chats, and every staff member and manager as (Telegram id, is manager)."""
+    async with services.db.read() as session:
+        chats = list(
+            await session.scalars(
+                select(ChatBinding.chat_id).where(ChatBinding.purpose == ChatPurpose.STAFF)
+            )
+        )
+        rows = await session.execute(
+            select(Person.telegram_id, StaffMember.role)
+            .join(StaffMember, StaffMember.person_id == Person.id)
+            .where(StaffMember.active.is_(True), Person.telegram_id.is_not(None))
+        )
+        managers: dict[int, bool] = {}
+        for telegram_id, role in rows:
+            managers[telegram_id] = managers.get(telegram_id, False) or role is StaffRole.MANAGER
+    for telegram_id in services.settings.manager_ids:
+        managers[telegram_id] = True
+    return chats, sorted(managers.items())

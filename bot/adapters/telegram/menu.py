@@ -3,7 +3,8 @@
 Only commands the engine's registry has are listed, each described by the locale text
 `command-<name>` (bot/locales/*/telegram.yaml) and in that file's order. A command with no
 description is left out of the menu; it still works when typed. Private chats and groups get
-separate lists.
+separate lists. Residents see only commands meant for everyone; the staff chat and the private
+chats of staff and managers get their own, longer menus (`register_team_commands`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aiogram.types import (
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
 )
 
 from bot.adapters.telegram.limits import fit, redact
@@ -34,8 +36,15 @@ COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what Telegram accepts in a menu
 MAX_DESCRIPTION = 256
 
 
-def _listed(command: Command, *, group: bool) -> bool:
+EVERYONE = ("everyone",)
+STAFF = ("everyone", "staff")
+MANAGERS = ("everyone", "staff", "managers")
+
+
+def _listed(command: Command, *, group: bool, audiences: tuple[str, ...] = EVERYONE) -> bool:
     if command.hidden or not COMMAND_NAME.fullmatch(command.name):
+        return False
+    if command.audience not in audiences:
         return False
     if group:
         return not command.private_only and command.name not in PRIVATE_ONLY
@@ -56,12 +65,15 @@ def _menu_order(locale: str) -> dict[str, int]:
     return {key.removeprefix("command-"): index for index, key in enumerate(ids)}
 
 
-def menu_commands(flows: Flows, locale: str, *, group: bool) -> list[BotCommand]:
-    """The menu for private chats or for groups, in `locale`, in the locale file's order."""
+def menu_commands(
+    flows: Flows, locale: str, *, group: bool, audiences: tuple[str, ...] = EVERYONE
+) -> list[BotCommand]:
+    """The menu for private chats or for groups, in `locale`, in the locale file's order,
+    with the commands meant for `audiences`."""
     order = _menu_order(locale)
     listed: list[BotCommand] = []
     for command in sorted(flows.commands.values(), key=lambda c: order.get(c.name, len(order))):
-        if not _listed(command, group=group):
+        if not _listed(command, group=group, audiences=audiences):
             continue
         description = _description(command.name, locale)
         if description is not None:
@@ -98,3 +110,29 @@ async def register_commands(bot: Bot, flows: Flows, *, default_locale: str) -> N
     )
     if undescribed:
         log.info("left out of the command menu, no description text: /%s", ", /".join(undescribed))
+
+
+async def register_team_commands(
+    bot: Bot,
+    flows: Flows,
+    *,
+    default_locale: str,
+    staff_chats: list[int],
+    team: list[tuple[int, bool]],
+) -> None:
+    """Longer menus for the people who run the compound: every staff chat gets the staff and
+    manager commands, and each staff member (or manager) gets theirs in a private chat.
+    `team` is (Telegram id, is manager). A chat Telegram does not know yet (someone who never
+    opened the bot) is skipped; their menu is set at the next start."""
+    targets = [(chat_id, True, MANAGERS) for chat_id in staff_chats]
+    targets += [(user_id, False, MANAGERS if manager else STAFF) for user_id, manager in team]
+    for chat_id, group, audiences in targets:
+        scope = BotCommandScopeChat(chat_id=chat_id)
+        try:
+            for language in (*LOCALES, None):
+                locale = language or default_locale
+                commands = menu_commands(flows, locale, group=group, audiences=audiences)
+                if commands:
+                    await bot(SetMyCommands(commands=commands, scope=scope, language_code=language))
+        except TelegramAPIError as exc:
+            log.info("no command menu for chat %s: %s", chat_id, redact(str(exc), bot.token))
