@@ -183,7 +183,7 @@ async def giving_name(ctx: Context) -> None:
         name=name,
     )
     ctx.conversation.finish()
-    targets = await staff_targets(ctx, residency.compound_id)
+    targets = await staff_targets(ctx.session, ctx.services.settings, residency.compound_id)
     for target in targets:
         text = translate(
             target.locale,

@@ -20,10 +20,10 @@ from bot.settings import Settings
 from handlers.cases.buttons import RatePress, ResidentAction, ResidentPress
 from handlers.cases.cards import category_label, local_time, staff_card_buttons, staff_card_text
 from handlers.cases.rules import Change
-from storage.models import Case, CaseKind, Compound, Person, StaffRole
+from handlers.notify import locale_of, manager_targets
+from storage.models import Case, CaseKind, Compound, Person
 from storage.repos.cases import card_ref, follower_ids, resident_ref, staff_thread
 from storage.repos.compounds import staff_chat
-from storage.repos.people import staff_of
 
 # Changes the resident is told about, and the locale id of what they read.
 RESIDENT_TEXT = {
@@ -55,9 +55,6 @@ class Announcer:
         compound = await self.session.get(Compound, case.compound_id)
         assert compound is not None
         return compound
-
-    def _locale(self, person: Person, compound: Compound) -> str:
-        return person.locale or compound.locale or self.settings.default_locale
 
     async def created(self, change: Change) -> None:
         """Posts the new case's card to the staff chat (its own topic in a forum), and alerts
@@ -123,14 +120,18 @@ class Announcer:
         recipients: dict[int, str] = {}
         resident = case.resident
         if resident.telegram_id is not None:
-            recipients[resident.telegram_id] = self._locale(resident, compound)
+            recipients[resident.telegram_id] = locale_of(
+                resident, compound, self.settings.default_locale
+            )
         for telegram_id in await follower_ids(self.session, case.id):
             if telegram_id not in recipients:
                 person = await self.session.scalar(
                     select(Person).where(Person.telegram_id == telegram_id)
                 )
                 recipients[telegram_id] = (
-                    self._locale(person, compound) if person else compound.locale
+                    locale_of(person, compound, self.settings.default_locale)
+                    if person
+                    else compound.locale
                 )
         key = RESIDENT_TEXT[change.kind]
         for telegram_id, locale in recipients.items():
@@ -189,16 +190,8 @@ class Announcer:
     ) -> None:
         """Every manager of the compound (and MANAGER_IDS) in private, in their language.
         Managers may see who filed an anonymous complaint, so their copy names the resident."""
-        managers: dict[int, str] = {}
-        for member in await staff_of(self.session, compound.id):
-            if member.role is StaffRole.MANAGER and member.person.telegram_id is not None:
-                managers[member.person.telegram_id] = self._locale(member.person, compound)
-        for telegram_id in sorted(self.settings.manager_ids - managers.keys()):
-            person = await self.session.scalar(
-                select(Person).where(Person.telegram_id == telegram_id)
-            )
-            managers[telegram_id] = self._locale(person, compound) if person else compound.locale
-        for telegram_id, locale in managers.items():
+        for target in await manager_targets(self.session, self.settings, compound):
+            telegram_id, locale = target.chat_id, target.locale
             body = text if text is not None else translate(locale, key or "", number=case.number)
             if card:
                 body = body + "\n\n" + staff_card_text(case, compound, reveal=True)
