@@ -220,9 +220,9 @@ class Engine:
                 staff = await compound_repo.staff_chat(session, compound_id)
                 if staff is None or staff.chat_id == event.chat.id:
                     continue
-                compound = await session.get(compound_repo.Compound, compound_id)
+                compound = await compound_repo.compound_by_id(session, compound_id)
                 text = translate(
-                    compound.locale if compound else "zh",
+                    compound.locale if compound else self.services.settings.default_locale,
                     "error-staff-alert",
                     reference=reference,
                     user=event.user.id,

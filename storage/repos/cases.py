@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -91,11 +91,6 @@ async def load_case(session: AsyncSession, case_id: int, *, lock: bool = False) 
     if lock:
         statement = statement.with_for_update()
     return await session.scalar(statement)
-
-
-async def case_by_number(session: AsyncSession, number: str) -> Case | None:
-    found = await session.scalar(select(Case.id).where(Case.number == number.strip().upper()))
-    return await load_case(session, found) if found is not None else None
 
 
 async def case_for_staff_message(
@@ -219,14 +214,3 @@ async def cases_of_resident(
         .limit(limit)
     )
     return list(rows)
-
-
-async def count_open(session: AsyncSession, compound_id: int) -> int:
-    return (
-        await session.scalar(
-            select(func.count(Case.id)).where(
-                Case.compound_id == compound_id, Case.status.in_(OPEN_STATUSES)
-            )
-        )
-        or 0
-    )

@@ -84,7 +84,9 @@ async def ensure_actor(
     locale: str | None,
     manager_ids: frozenset[int],
 ) -> Actor:
-    """`ensure_person` and `load_actor` in one query: who wrote, and what they may act as."""
+    """Finds or creates the person behind a messenger identity, refreshes what the messenger
+    tells us, and loads what they may act as: person, approved residencies with their units
+    and active staff roles in one query."""
     rows = (await session.execute(_ACTOR_BY_TELEGRAM_ID, {"telegram_id": telegram_id})).all()
     if not rows:  # someone new: no roles yet
         person = Person(telegram_id=telegram_id, name=name, locale=locale)
@@ -101,20 +103,6 @@ async def ensure_actor(
         staff=sorted(staff.values(), key=lambda s: s.id),
         global_manager=telegram_id in manager_ids,
     )
-
-
-async def ensure_person(
-    session: AsyncSession, *, telegram_id: int, name: str, locale: str | None
-) -> Person:
-    """Finds or creates the person for a messenger identity and refreshes what it tells us."""
-    person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
-    if person is None:
-        person = Person(telegram_id=telegram_id, name=name, locale=locale)
-        session.add(person)
-        await session.flush()
-        return person
-    _refresh(person, name=name, locale=locale)
-    return person
 
 
 def _refresh(person: Person, *, name: str, locale: str | None) -> None:
