@@ -10,7 +10,7 @@ from bot.engine.buttons import ButtonData, InvalidButton
 from bot.engine.registry import Flows
 from bot.engine.replies import Edit, Outbound, Send
 from handlers.cases.buttons import StaffAction, StaffPress
-from handlers.repair_buttons import (
+from handlers.repairs.buttons import (
     CategoryPress,
     LocationPress,
     PhotosDonePress,

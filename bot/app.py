@@ -16,20 +16,16 @@ from bot.redis_client import connect_redis, redis_client
 from bot.scheduler import DeadlineScheduler
 from bot.services import Services
 from bot.settings import Settings
-from handlers import (
-    binding_request,
-    common,
-    complaints,
-    drafts,
-    emergency,
-    faq,
-    inquiries,
-    my_cases,
-    onboarding,
-    repairs,
-    staff_admin,
-    staff_cases,
-)
+from handlers import drafts, menu
+from handlers.complaints import flow as complaints
+from handlers.emergencies import flow as emergencies
+from handlers.faq import flow as faq
+from handlers.inquiries import flow as inquiries
+from handlers.my_cases import flow as my_cases
+from handlers.onboarding import binding
+from handlers.onboarding import flow as onboarding
+from handlers.repairs import flow as repairs
+from handlers.staff import casework, team
 from knowledge.router import Routers
 from storage.db import Database
 from storage.migrate import require_current
@@ -45,14 +41,14 @@ def build_flows() -> Flows:
     """Every flow of the product, registered in one place."""
     flows = Flows()
     for module in (
-        common,
+        menu,
         drafts,
         onboarding,
-        binding_request,
-        staff_admin,
-        staff_cases,
+        binding,
+        team,
+        casework,
         inquiries,
-        emergency,
+        emergencies,
         repairs,
         complaints,
         my_cases,

@@ -57,6 +57,9 @@ async def guard(ctx: Context, command: Command) -> bool:
 async def run_command(ctx: Context, name: str) -> None:
     """Runs a command as if typed (menu buttons use this), asking first where it applies."""
     command = ctx.services.flows.commands[name]
+    if command.private_only and not ctx.event.is_private:
+        ctx.say("common-private-only", ctx.private_chat_keyboard(command.name))
+        return
     if command.begins and await guard(ctx, command):
         return
     await command.handler(ctx)

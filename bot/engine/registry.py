@@ -48,7 +48,7 @@ class Flows:
     interrupts: list[Interrupt] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     buttons: ButtonRegistry = field(default_factory=ButtonRegistry)
-    # Free text that no step claimed: the knowledge base and router (handlers/faq.py).
+    # Free text that no step claimed: the knowledge base and router (handlers/faq/).
     text: Handler | None = None
     # Flows whose half-typed state is worth keeping (a repair report, not a menu).
     drafts: set[str] = field(default_factory=set)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.engine.context import Context
 from bot.engine.replies import Button, Edit, Keyboard, Outbound, Send, keyboard
 from bot.i18n import translate
 from bot.settings import Settings
@@ -198,13 +197,12 @@ class Announcer:
             self.out.append(Send(chat_id=telegram_id, text=body))
 
 
-async def publish(ctx: Context, change: Change) -> None:
-    """Announces a change made during an event and arms the timers it created."""
-    announcer = Announcer(ctx.session, ctx.services.settings, ctx.out)
+async def announce(session: AsyncSession, settings: Settings, change: Change) -> list[Outbound]:
+    """The messages that tell everyone concerned about `change`: the new card or its edit, the
+    resident's and followers' notices, the staff chat's and managers' alerts."""
+    announcer = Announcer(session, settings)
     if change.kind == "created":
         await announcer.created(change)
     else:
         await announcer.changed(change)
-    if change.deadlines:
-        await ctx.session.flush()
-        ctx.timers.extend((d.id, d.due_at) for d in change.deadlines)
+    return announcer.out

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.i18n import translate
-from handlers.emergency import building_in, hazards_in
+from handlers.emergencies.flow import building_in, hazards_in
 from storage import demo
 from storage.models import Case, CaseEvent, CaseKind, Compound, Deadline, DeadlineKind, Urgency
 from tests.harness import Harness

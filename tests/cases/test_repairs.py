@@ -29,7 +29,7 @@ async def only_case(h: Harness) -> Case:
 
 
 def route_text_to(h: Harness, intent: str) -> None:
-    """Free text goes to `intent`, as the router (handlers/faq.py) would send it."""
+    """Free text goes to `intent`, as the router (handlers/faq/) would send it."""
     h.services.flows.text = h.services.flows.intents[intent]
 
 

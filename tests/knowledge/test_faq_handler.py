@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.faq import GroupBudget
+from handlers.faq.flow import GroupBudget
 from storage import demo
 from storage.models import AnswerFeedback, Case, UnansweredQuestion
 from tests.harness import Harness

@@ -25,7 +25,7 @@ from bot.engine.context import Context
 from bot.engine.registry import Flows
 from handlers.cases.categories import COMPLAINT_CATEGORIES
 from handlers.cases.rules import Draft
-from handlers.complaint_form import (
+from handlers.complaints.form import (
     CHOOSING_ANONYMITY,
     CHOOSING_MEDIATION,
     FLOW,
@@ -36,8 +36,9 @@ from handlers.complaint_form import (
     advance,
     offers_mediation,
 )
-from handlers.intake import DESCRIPTION_MAX, MAX_PHOTOS, at_step, filing_compound, opening_words
-from handlers.intake_form import CHOOSING_CATEGORY
+from handlers.intake.checks import DESCRIPTION_MAX, MAX_PHOTOS, filing_compound, opening_words
+from handlers.intake.form import CHOOSING_CATEGORY
+from handlers.widgets import at_step
 from storage.models import CaseKind
 
 

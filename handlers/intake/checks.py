@@ -3,17 +3,17 @@ collecting photos, and turning the finished form into a case.
 
 Every check answers the resident politely in their language and says what would work instead;
 a refused message never moves the form on. The steps both forms share are in
-`handlers.intake_form`.
+`handlers.intake.form`.
 """
 
 from __future__ import annotations
 
 from bot.engine.context import Context
-from bot.engine.replies import Button, Keyboard, keyboard
-from handlers.cases.announce import publish
+from bot.engine.replies import Button, keyboard
+from handlers.case_replies import publish
 from handlers.cases.cards import local_time
-from handlers.cases.rules import CaseRefused, Draft, open_case
-from handlers.onboarding import offer_binding
+from handlers.cases.rules import Draft, open_case
+from handlers.onboarding.flow import offer_binding
 from storage.models import Case, Compound
 
 DESCRIPTION_MIN = 2
@@ -33,25 +33,6 @@ async def admit(ctx: Context, command: str) -> bool:
         await offer_binding(ctx)
         return False
     return True
-
-
-def typed_text(ctx: Context, *, minimum: int, limit: int) -> str | None:
-    """The text the user typed (or the photo's caption), trimmed. None after telling them
-    what was wrong: a photo without words, nothing at all, too short or too long."""
-    text = (ctx.event.text or "").strip()
-    if not text and ctx.event.photos:
-        ctx.say("intake-need-words")
-        return None
-    if not text:
-        ctx.say("intake-text-empty")
-        return None
-    if len(text) < minimum:
-        ctx.say("intake-text-short", minimum=minimum)
-        return None
-    if len(text) > limit:
-        ctx.say("intake-text-long", limit=limit, length=len(text))
-        return None
-    return text
 
 
 def opening_words(ctx: Context) -> str | None:
@@ -94,33 +75,6 @@ def photo_receipt(
 def done_label(ctx: Context, photos: list[str]) -> str:
     """ "Skip" while no photo was sent, "Done" once some were."""
     return ctx.t("intake-photos-done" if photos else "intake-photos-skip")
-
-
-def in_rows(buttons: list[Button], width: int = 2) -> list[list[Button]]:
-    """The buttons as rows of `width`, for `keyboard(*rows)`."""
-    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
-
-
-def at_step(ctx: Context, flow: str, step: str) -> bool:
-    """Whether a press belongs to the step the form is on; a stale one is refused."""
-    if ctx.conversation.flow == flow and ctx.conversation.step == step:
-        return True
-    ctx.toast(ctx.t("common-button-invalid"), alert=True)
-    return False
-
-
-def use_buttons(ctx: Context, buttons: Keyboard = ()) -> None:
-    """Typed text or a photo where a button press is expected."""
-    ctx.say("intake-use-buttons", buttons)
-
-
-def refuse(ctx: Context, refused: CaseRefused) -> None:
-    """Shows why a case action was refused: as an alert on a press, as a message otherwise."""
-    text = ctx.t(refused.reason, **refused.values)
-    if ctx.event.press is not None:
-        ctx.toast(text, alert=True)
-    else:
-        ctx.reply(text)
 
 
 async def filing_compound(ctx: Context, draft: Draft | None) -> Compound | None:

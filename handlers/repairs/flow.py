@@ -29,11 +29,11 @@ from __future__ import annotations
 
 from bot.engine.context import Context
 from bot.engine.registry import Flows
-from handlers import repair_review
 from handlers.cases.categories import REPAIR_CATEGORIES, guess_repair_category
-from handlers.intake import PLACE_MAX, at_step, opening_words, typed_text
-from handlers.intake_form import CHOOSING_CATEGORY
-from handlers.repair_buttons import (
+from handlers.intake.checks import PLACE_MAX, opening_words
+from handlers.intake.form import CHOOSING_CATEGORY
+from handlers.repairs import review
+from handlers.repairs.buttons import (
     BuildingPress,
     DuplicatePress,
     GuessPress,
@@ -42,7 +42,7 @@ from handlers.repair_buttons import (
     UrgencyPress,
     VisitPress,
 )
-from handlers.repair_form import (
+from handlers.repairs.form import (
     CHOOSING_LOCATION,
     CHOOSING_URGENCY,
     CHOOSING_VISIT_WINDOW,
@@ -57,6 +57,7 @@ from handlers.repair_form import (
     category_name,
     location_name,
 )
+from handlers.widgets import at_step, typed_text
 from storage.models import Urgency
 
 
@@ -177,8 +178,8 @@ def register(flows: Flows) -> None:
     flows.press(BuildingPress, on_building)
     flows.press(UrgencyPress, on_urgency)
     flows.press(VisitPress, on_visit)
-    flows.press(DuplicatePress, repair_review.on_duplicate)
-    flows.press(ReviewPress, repair_review.on_review)
+    flows.press(DuplicatePress, review.on_duplicate)
+    flows.press(ReviewPress, review.on_review)
     flows.step(FLOW, CHOOSING_CATEGORY, choosing_category)
     flows.step(FLOW, NAMING_COMMON_AREA, naming_common_area)
     FORM.register(

@@ -31,14 +31,14 @@ from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import Button, Keyboard, keyboard
-from handlers import case_followup
-from handlers.case_access import own_case, visible_case
-from handlers.cases.announce import publish
+from handlers.case_replies import publish, refuse
 from handlers.cases.buttons import RatePress, ResidentAction, ResidentPress
 from handlers.cases.cards import ICONS, location_text, resident_summary
 from handlers.cases.rules import CaseRefused, cancel, urge
-from handlers.intake import in_rows, refuse
-from handlers.onboarding import offer_binding
+from handlers.my_cases import followup
+from handlers.my_cases.access import own_case, visible_case
+from handlers.onboarding.flow import offer_binding
+from handlers.widgets import in_rows
 from storage.models import Case, CaseStatus, Compound
 from storage.repos.cases import cases_of_resident
 
@@ -90,11 +90,11 @@ async def on_resident_press(ctx: Context, press: ResidentPress) -> None:
         case ResidentAction.CANCEL:
             await _ask_cancel(ctx, press.case_id)
         case ResidentAction.DETAIL | ResidentAction.REPLY:
-            await case_followup.start_detail(
+            await followup.start_detail(
                 ctx, press.case_id, reply=press.action is ResidentAction.REPLY
             )
         case ResidentAction.REOPEN:
-            await case_followup.start_reopen(ctx, press.case_id)
+            await followup.start_reopen(ctx, press.case_id)
 
 
 async def view(ctx: Context, case_id: int) -> None:
@@ -189,4 +189,4 @@ def register(flows: Flows) -> None:
     flows.command("mycases", list_cases, private_only=True)
     flows.press(ResidentPress, on_resident_press)
     flows.press(CancelPress, on_cancel)
-    case_followup.register(flows)
+    followup.register(flows)

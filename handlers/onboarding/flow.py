@@ -4,7 +4,7 @@
 stateDiagram-v2
     [*] --> greeting: /start
     greeting --> entering_code: "I have an invite code"
-    greeting --> request: "Request to link my home" (handlers/binding_request.py)
+    greeting --> request: "Request to link my home" (handlers/onboarding/binding.py)
     entering_code --> [*]: code redeemed
     [*] --> [*]: /start CODE (deep link) redeems at once
 ```
@@ -22,8 +22,8 @@ from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import Keyboard, keyboard
-from handlers.binding_request import begin_request
-from handlers.common import menu_keyboard
+from handlers.menu import LanguagePress, menu_keyboard
+from handlers.onboarding.binding import begin_request
 from storage.models import (
     Compound,
     Residency,
@@ -84,8 +84,6 @@ def _binding_keyboard(ctx: Context) -> Keyboard:
 
 
 def _language_press(ctx: Context) -> ButtonData:
-    from handlers.common import LanguagePress
-
     return LanguagePress("en" if ctx.locale == "zh" else "zh")
 
 
@@ -183,5 +181,6 @@ async def _redeem(ctx: Context, code: str) -> None:
 
 def register(flows: Flows) -> None:
     flows.command("start", start)
+    flows.command("bind", offer_binding, hidden=True)
     flows.press(StartPress, on_start_choice)
     flows.step(FLOW, ENTERING_CODE, entering_code)

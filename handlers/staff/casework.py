@@ -26,8 +26,8 @@ from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import keyboard
 from bot.i18n import translate
+from handlers.case_replies import publish
 from handlers.cases import rules
-from handlers.cases.announce import publish
 from handlers.cases.buttons import AssignPress, StaffAction, StaffPress
 from handlers.cases.cards import (
     ICONS,
@@ -47,9 +47,9 @@ WRITING_RESOLUTION, ASKING_RESIDENT, WRITING_NOTE = (
     "writing_note",
 )
 PROMPTS = {
-    StaffAction.RESOLVE: (WRITING_RESOLUTION, "staffcase-prompt-resolution"),
-    StaffAction.ASK: (ASKING_RESIDENT, "staffcase-prompt-question"),
-    StaffAction.NOTE: (WRITING_NOTE, "staffcase-prompt-note"),
+    StaffAction.RESOLVE: (WRITING_RESOLUTION, "casework-prompt-resolution"),
+    StaffAction.ASK: (ASKING_RESIDENT, "casework-prompt-question"),
+    StaffAction.NOTE: (WRITING_NOTE, "casework-prompt-note"),
 }
 TEXT_MAX = 1000
 
@@ -68,10 +68,10 @@ async def on_staff_press(ctx: Context, press: StaffPress) -> None:
         match press.action:
             case StaffAction.TAKE:
                 await publish(ctx, await rules.take(ctx.session, case, ctx.actor, now))
-                ctx.toast(ctx.t("staffcase-taken", number=case.number))
+                ctx.toast(ctx.t("casework-taken", number=case.number))
             case StaffAction.START:
                 await publish(ctx, await rules.start(ctx.session, case, ctx.actor, now))
-                ctx.toast(ctx.t("staffcase-started", number=case.number))
+                ctx.toast(ctx.t("casework-started", number=case.number))
             case StaffAction.ASSIGN:
                 await _offer_assignees(ctx, case)
             case StaffAction.RESOLVE | StaffAction.ASK | StaffAction.NOTE:
@@ -125,9 +125,9 @@ async def _offer_assignees(ctx: Context, case: Case) -> None:
         if m.person_id != case.assignee_id
     ]
     if not rows:
-        ctx.toast(ctx.t("staffcase-nobody-to-assign"), alert=True)
+        ctx.toast(ctx.t("casework-nobody-to-assign"), alert=True)
         return
-    ctx.reply(ctx.t("staffcase-choose-assignee", number=case.number), keyboard(*rows))
+    ctx.reply(ctx.t("casework-choose-assignee", number=case.number), keyboard(*rows))
     ctx.toast("")
 
 
@@ -145,7 +145,7 @@ async def on_assign(ctx: Context, press: AssignPress) -> None:
         ctx.toast(ctx.t(refused.reason, **_labels(ctx, refused.values)), alert=True)
         return
     await publish(ctx, change)
-    ctx.edit(ctx.t("staffcase-assigned", number=case.number, name=member.person.name))
+    ctx.edit(ctx.t("casework-assigned", number=case.number, name=member.person.name))
     if (
         member.person.telegram_id is not None
         and member.person.telegram_id != ctx.person.telegram_id
@@ -155,7 +155,7 @@ async def on_assign(ctx: Context, press: AssignPress) -> None:
         locale = member.person.locale or compound.locale
         ctx.send(
             member.person.telegram_id,
-            translate(locale, "staffcase-assigned-to-you", number=case.number, by=ctx.person.name)
+            translate(locale, "casework-assigned-to-you", number=case.number, by=ctx.person.name)
             + "\n\n"
             + staff_card_text(case, compound),
         )
@@ -164,12 +164,12 @@ async def on_assign(ctx: Context, press: AssignPress) -> None:
 async def _reveal(ctx: Context, case: Case) -> None:
     """Managers get an anonymous complaint's author in private; nobody else does."""
     if not rules.may_see_identity(ctx.actor, case):
-        ctx.toast(ctx.t("staffcase-identity-managers-only"), alert=True)
+        ctx.toast(ctx.t("casework-identity-managers-only"), alert=True)
         return
     compound = await ctx.session.get(Compound, case.compound_id)
     assert compound is not None
     ctx.send(ctx.person.telegram_id or ctx.chat_id, staff_card_text(case, compound, reveal=True))
-    ctx.toast(ctx.t("staffcase-identity-sent"))
+    ctx.toast(ctx.t("casework-identity-sent"))
 
 
 async def _show_card(ctx: Context, case: Case) -> None:
@@ -185,10 +185,10 @@ async def _show_card(ctx: Context, case: Case) -> None:
 async def _typed(ctx: Context) -> str | None:
     text = " ".join((ctx.event.text or "").split())
     if not text:
-        ctx.say("staffcase-need-text")
+        ctx.say("casework-need-text")
         return None
     if len(text) > TEXT_MAX:
-        ctx.say("staffcase-too-long", limit=TEXT_MAX)
+        ctx.say("casework-too-long", limit=TEXT_MAX)
         return None
     return text
 
@@ -213,7 +213,7 @@ async def writing_resolution(ctx: Context) -> None:
         ctx,
         case,
         lambda now: rules.resolve(ctx.session, case, ctx.actor, text, compound, now),
-        "staffcase-resolved",
+        "casework-resolved",
     )
 
 
@@ -227,7 +227,7 @@ async def asking_resident(ctx: Context) -> None:
         ctx,
         case,
         lambda now: rules.message_resident(ctx.session, case, ctx.actor, text, now, question=True),
-        "staffcase-asked",
+        "casework-asked",
     )
 
 
@@ -241,7 +241,7 @@ async def writing_note(ctx: Context) -> None:
     async def note(now: datetime) -> rules.Change:
         return rules.internal_note(ctx.session, case, ctx.actor, text, now)
 
-    await _apply(ctx, case, note, "staffcase-noted")
+    await _apply(ctx, case, note, "casework-noted")
 
 
 async def _apply(
@@ -276,7 +276,7 @@ async def reply_on_card(ctx: Context) -> bool:
         return False
     text = " ".join((event.text or "").split())
     if not text:
-        ctx.say("staffcase-need-text")
+        ctx.say("casework-need-text")
         return True
     try:
         change = await rules.message_resident(
@@ -286,7 +286,7 @@ async def reply_on_card(ctx: Context) -> bool:
         ctx.say(refused.reason, **_labels(ctx, refused.values))
         return True
     await publish(ctx, change)
-    ctx.say("staffcase-reply-sent", number=case.number)
+    ctx.say("casework-reply-sent", number=case.number)
     return True
 
 
@@ -305,17 +305,17 @@ async def list_cases(ctx: Context) -> None:
     mine = ctx.event.args.strip().lower() in ("mine", "me", "我的")
     cases = await open_cases(ctx.session, compound.id, assignee_id=ctx.person.id if mine else None)
     if not cases:
-        ctx.say("staffcase-none-open-mine" if mine else "staffcase-none-open")
+        ctx.say("casework-none-open-mine" if mine else "casework-none-open")
         return
     now = ctx.services.clock()
     lines = [
-        ctx.t("staffcase-list-title-mine" if mine else "staffcase-list-title", count=len(cases))
+        ctx.t("casework-list-title-mine" if mine else "casework-list-title", count=len(cases))
     ]
     rows = []
     for case in cases:
         lines.append(
             ctx.t(
-                "staffcase-list-line",
+                "casework-list-line",
                 icon=ICONS[case.kind],
                 number=case.number,
                 urgency=ctx.t(f"urgency-{case.urgency.value}"),
@@ -332,10 +332,10 @@ async def list_cases(ctx: Context) -> None:
 def _age(ctx: Context, delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 60:
-        return ctx.t("staffcase-age-minutes", count=max(minutes, 0))
+        return ctx.t("casework-age-minutes", count=max(minutes, 0))
     if minutes < 48 * 60:
-        return ctx.t("staffcase-age-hours", count=minutes // 60)
-    return ctx.t("staffcase-age-days", count=minutes // (24 * 60))
+        return ctx.t("casework-age-hours", count=minutes // 60)
+    return ctx.t("casework-age-days", count=minutes // (24 * 60))
 
 
 def register(flows: Flows) -> None:

@@ -15,19 +15,13 @@ from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import keyboard
-from handlers.case_access import own_case
-from handlers.cases.announce import publish
+from handlers.case_replies import publish, refuse
 from handlers.cases.buttons import RatePress
 from handlers.cases.cards import local_time
 from handlers.cases.rules import CaseRefused, add_detail, comment_rating, rate, reopen
-from handlers.intake import (
-    DESCRIPTION_MAX,
-    DESCRIPTION_MIN,
-    at_step,
-    refuse,
-    take_photos,
-    typed_text,
-)
+from handlers.intake.checks import DESCRIPTION_MAX, DESCRIPTION_MIN, take_photos
+from handlers.my_cases.access import own_case
+from handlers.widgets import at_step, typed_text
 from storage.models import Case, CaseStatus, Compound
 from storage.repos.cases import case_for_resident_reply
 

@@ -18,8 +18,8 @@ from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import keyboard
+from handlers.case_replies import publish
 from handlers.cases import rules
-from handlers.cases.announce import publish
 from handlers.cases.cards import local_time
 from storage.models import CaseKind
 

@@ -1,6 +1,6 @@
 """The repair form: the questions only it asks (location, common area, duplicates, urgency,
 visit window), and which step comes next. What it shares with the complaint form is in
-`handlers.intake_form`.
+`handlers.intake.form`.
 
 The form lives in the conversation's data, so a half-filled report survives a restart. After
 every answer `advance` asks for the first thing still missing; editing a field from the
@@ -16,9 +16,8 @@ from sqlalchemy import select
 from bot.engine.context import Context
 from bot.engine.replies import keyboard
 from handlers.cases.categories import REPAIR_CATEGORIES
-from handlers.intake import in_rows
-from handlers.intake_form import CHOOSING_CATEGORY, Form
-from handlers.repair_buttons import (
+from handlers.intake.form import CHOOSING_CATEGORY, Form
+from handlers.repairs.buttons import (
     BuildingPress,
     CategoryPress,
     DuplicatePress,
@@ -31,6 +30,7 @@ from handlers.repair_buttons import (
     UrgencyPress,
     VisitPress,
 )
+from handlers.widgets import in_rows
 from storage.models import Building, Case, Urgency
 from storage.repos.cases import open_duplicates
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.replies import Button, Keyboard, keyboard
-from handlers.faq_knowledge import contact, kb_values, router_for
+from handlers.faq.knowledge import contact, kb_values, router_for
 from knowledge.router import Decision
 from storage.models import AnswerFeedback, UnansweredQuestion
 from storage.repos.counters import upsert_increment

@@ -1,6 +1,6 @@
 """Emergencies: safety instructions at once, then an emergency case that alerts everyone.
 
-The router (handlers/faq.py) calls `report` for the intent `emergency.report`, in any chat and
+The router (handlers/faq/flow.py) calls `report` for the intent `emergency.report`, in any chat and
 even in the middle of another form. No form, no question, no refusal:
 
 1. the person reads what to do right now, picked by what they wrote (fire, gas, a lift,
@@ -24,8 +24,8 @@ from sqlalchemy import select
 
 from bot.engine.context import Context
 from bot.engine.registry import Flows
+from handlers.case_replies import publish
 from handlers.cases import rules
-from handlers.cases.announce import publish
 from storage.models import Building, Case, CaseKind, Compound, Unit, Urgency
 from storage.repos.cases import OPEN_STATUSES, load_case
 

@@ -20,8 +20,8 @@ new message is routed from scratch. In a group the bot speaks when addressed, or
 compound allows it, answers confident knowledge-base questions unasked; personal matters go
 to a private chat, and it stays within Telegram's 20 messages a minute per group.
 
-The replies and their buttons are in `handlers.faq_replies`, the group rules in
-`handlers.faq_group`, the compound's knowledge base and contact in `handlers.faq_knowledge`.
+The replies and their buttons are in `handlers.faq.replies`, the group rules in
+`handlers.faq.group`, the compound's knowledge base and contact in `handlers.faq.knowledge`.
 """
 
 from __future__ import annotations
@@ -29,16 +29,15 @@ from __future__ import annotations
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import Keyboard, keyboard
-from handlers.common import menu_keyboard, show_help
-from handlers.faq_group import (
+from handlers.faq.group import (
     EMERGENCY,
     GroupBudget,
     may_speak,
     moves_to_private,
     offer_private_chat,
 )
-from handlers.faq_knowledge import contact, kb_values, router_for
-from handlers.faq_replies import (
+from handlers.faq.knowledge import contact, kb_values, router_for
+from handlers.faq.replies import (
     ANSWERED,
     FLOW,
     ActionPress,
@@ -54,6 +53,7 @@ from handlers.faq_replies import (
     on_suggestion,
     suggest,
 )
+from handlers.menu import menu_keyboard, show_help
 from knowledge.router import Decision
 
 # GroupBudget is re-exported: tests build a budget of their own from here.

@@ -23,9 +23,9 @@ from sqlalchemy.orm import selectinload
 from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
-from bot.engine.replies import Keyboard, keyboard
+from bot.engine.replies import Button, Keyboard, keyboard
 from bot.i18n import translate
-from handlers.common import menu_keyboard
+from handlers.menu import menu_keyboard
 from handlers.notify import locale_of, staff_targets
 from storage.models import Compound, Person, Residency, ResidencyRole, ResidencyStatus
 from storage.repos import audit
@@ -208,8 +208,6 @@ async def giving_name(ctx: Context) -> None:
 
 
 def _decision_keyboard(locale: str, residency_id: int) -> Keyboard:
-    from bot.engine.replies import Button
-
     return keyboard(
         [
             Button(

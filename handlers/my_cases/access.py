@@ -4,8 +4,8 @@ case id that is looked up and checked against who pressed, before anything is sh
 from __future__ import annotations
 
 from bot.engine.context import Context
+from handlers.case_replies import refuse
 from handlers.cases.rules import CaseRefused
-from handlers.intake import refuse
 from storage.models import Case
 from storage.repos.cases import follower_ids, load_case
 

@@ -20,22 +20,19 @@ from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import Button, keyboard
 from handlers.cases.rules import Draft
-from handlers.intake import (
+from handlers.intake.checks import (
     DESCRIPTION_MAX,
     DESCRIPTION_MIN,
     MAX_PHOTOS,
     admit,
-    at_step,
     done_label,
-    in_rows,
     keep_photos,
     photo_receipt,
     response_time,
     submit,
     take_photos,
-    typed_text,
-    use_buttons,
 )
+from handlers.widgets import at_step, in_rows, typed_text, use_buttons
 from storage.models import Case, Compound
 
 CHOOSING_CATEGORY = "choosing_category"

@@ -1,5 +1,5 @@
 """The complaint form: its buttons, the questions only it asks (anonymity, mediation), and
-which step comes next. What it shares with the repair form is in `handlers.intake_form`.
+which step comes next. What it shares with the repair form is in `handlers.intake.form`.
 
 Like the repair form it lives in the conversation's data and `advance` asks for the first
 thing still missing, so editing a field from the summary leads back to the summary.
@@ -14,7 +14,7 @@ from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.replies import keyboard
 from handlers.cases.categories import COMPLAINT_CATEGORIES, MEDIATION_CATEGORIES
-from handlers.intake_form import Form
+from handlers.intake.form import Form
 
 FLOW = "complaint"
 CHOOSING_ANONYMITY = "choosing_anonymity"

@@ -10,6 +10,7 @@ from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import Keyboard, keyboard
 from bot.i18n import LOCALES
+from handlers.drafts import run_command
 
 
 class MenuItem(enum.StrEnum):
@@ -109,21 +110,25 @@ async def _set_language(ctx: Context, locale: str) -> None:
     ctx.say("lang-set", menu_keyboard(ctx))
 
 
-async def on_menu(ctx: Context, press: MenuPress) -> None:
-    # The menu leads into these flows, and they show the menu: imported here, not at the top.
-    from handlers import drafts, my_cases, onboarding
+# Menu entries that lead into a flow run that flow's command, found in the registry: the menu
+# knows command names, not the flows behind them (which show the menu in turn).
+MENU_COMMANDS = {
+    MenuItem.REPAIR: "repair",
+    MenuItem.COMPLAIN: "complain",
+    MenuItem.MY_CASES: "mycases",
+    MenuItem.BIND: "bind",
+}
 
+
+async def on_menu(ctx: Context, press: MenuPress) -> None:
+    """A menu button: a flow's command as if typed, or one of the menu's own answers."""
+    command = MENU_COMMANDS.get(press.item)
+    if command is not None:
+        await run_command(ctx, command)
+        return
     match press.item:
         case MenuItem.ASK:
             ctx.say("common-ask-prompt")
-        case MenuItem.REPAIR:
-            await drafts.run_command(ctx, "repair")
-        case MenuItem.COMPLAIN:
-            await drafts.run_command(ctx, "complain")
-        case MenuItem.MY_CASES:
-            await my_cases.list_cases(ctx)
-        case MenuItem.BIND:
-            await onboarding.offer_binding(ctx)
         case MenuItem.LANG:
             await _set_language(ctx, "en" if ctx.locale == "zh" else "zh")
         case MenuItem.HELP:

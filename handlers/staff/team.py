@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import Button, keyboard
-from storage.models import KNOWN_SKILLS, ChatPurpose, Compound, StaffRole
+from storage.models import KNOWN_SKILLS, ChatPurpose, Compound, ResidencyRole, StaffRole
 from storage.repos import audit
 from storage.repos.compounds import bind_chat, compound_by_code, unit_by_label
 from storage.repos.invites import create_invite
@@ -138,8 +138,6 @@ async def add_staff(ctx: Context) -> None:
 
 async def invite_resident(ctx: Context) -> None:
     """`/invite UNIT [owner|tenant|family]` by staff: a one-time code for that unit."""
-    from storage.models import ResidencyRole
-
     words = ctx.event.args.split()
     if not words:
         ctx.say("staff-invite-usage")

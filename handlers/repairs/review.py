@@ -6,9 +6,9 @@ from __future__ import annotations
 from bot.engine.context import Context
 from handlers.cases.categories import REPAIR_CATEGORIES
 from handlers.cases.rules import Draft
-from handlers.intake import DESCRIPTION_MAX, MAX_PHOTOS, PLACE_MAX, at_step, filing_compound
-from handlers.repair_buttons import DuplicatePress, ReviewPress
-from handlers.repair_form import (
+from handlers.intake.checks import DESCRIPTION_MAX, MAX_PHOTOS, PLACE_MAX, filing_compound
+from handlers.repairs.buttons import DuplicatePress, ReviewPress
+from handlers.repairs.form import (
     DECIDING_ON_DUPLICATE,
     FLOW,
     FORM,
@@ -16,6 +16,7 @@ from handlers.repair_form import (
     advance,
     offer_duplicates,
 )
+from handlers.widgets import at_step
 from storage.models import CaseKind, Urgency
 from storage.repos.cases import add_follower, load_case
 
