@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, utcnow
+
+
+Draft = TypeVar("Draft", bound=BaseModel)
+# Keys the engine keeps beside a form's own fields (the last question asked, `_prompt`).
+ENGINE_KEY_PREFIX = "_"
 
 
 def new_nonce() -> str:
@@ -48,6 +54,22 @@ class ConversationState:
     def update(self, **data: Any) -> None:
         """Records more of what the user typed without moving to another step."""
         self.data.update(data)
+        self.changed = True
+
+    def draft(self, model: type[Draft]) -> Draft | None:
+        """What the user typed so far, as the form's typed draft. None when the stored data
+        does not fit the model (a row saved by an older release): the caller ends the form
+        politely. Keys the model does not know are ignored, so a removed field is harmless."""
+        fields = {k: v for k, v in self.data.items() if not k.startswith(ENGINE_KEY_PREFIX)}
+        try:
+            return model.model_validate(fields)
+        except ValidationError:
+            return None
+
+    def keep(self, draft: BaseModel) -> None:
+        """Stores the draft as JSON, keeping the engine's own keys."""
+        engine_keys = {k: v for k, v in self.data.items() if k.startswith(ENGINE_KEY_PREFIX)}
+        self.data = {**draft.model_dump(mode="json"), **engine_keys}
         self.changed = True
 
     def finish(self) -> None:
