@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -75,3 +75,15 @@ class Translator:
 
     def __call__(self, key: str, /, **values: Any) -> str:
         return translate(self.locale, key, **values)
+
+
+class _Speaks(Protocol):
+    @property
+    def locale(self) -> str | None: ...
+
+
+def locale_for(person: _Speaks | None, compound: _Speaks | None, default: str) -> str:
+    """The language to write to someone in: the one they chose or Telegram reported, else
+    their compound's, else the deployment's default. Every message to a person other than
+    the one talking to us picks its language here."""
+    return (person.locale if person else None) or (compound.locale if compound else None) or default

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import locale_for
 from bot.settings import Settings
-from storage.models import Compound, Person, StaffRole
+from storage.models import Compound, StaffRole
 from storage.repos.compounds import staff_chat
-from storage.repos.people import staff_of
+from storage.repos.people import people_by_telegram_id, staff_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,20 +19,14 @@ class Target:
     locale: str
 
 
-def locale_of(person: Person, compound: Compound | None, default: str) -> str:
-    """The language to write to someone in when they are not the one talking to us."""
-    return person.locale or (compound.locale if compound else default)
-
-
 async def staff_targets(
     session: AsyncSession, settings: Settings, compound_id: int
 ) -> list[Target]:
     """The staff chat; without one, each manager of the compound in private."""
     compound = await session.get(Compound, compound_id)
-    default = compound.locale if compound else settings.default_locale
     chat = await staff_chat(session, compound_id)
     if chat is not None:
-        return [Target(chat.chat_id, default)]
+        return [Target(chat.chat_id, locale_for(None, compound, settings.default_locale))]
     return await manager_targets(session, settings, compound)
 
 
@@ -47,18 +41,12 @@ async def manager_targets(
             person = member.person
             if member.role is StaffRole.MANAGER and person.telegram_id is not None:
                 targets[person.telegram_id] = Target(
-                    person.telegram_id, locale_of(person, compound, default)
+                    person.telegram_id, locale_for(person, compound, default)
                 )
     global_ids = settings.manager_ids - targets.keys()
-    if global_ids:
-        people = await session.scalars(select(Person).where(Person.telegram_id.in_(global_ids)))
-        known = {p.telegram_id: p for p in people}
-        for telegram_id in sorted(global_ids):
-            person = known.get(telegram_id)
-            locale = (
-                locale_of(person, compound, default)
-                if person
-                else (compound.locale if compound else default)
-            )
-            targets[telegram_id] = Target(telegram_id, locale)
+    known = await people_by_telegram_id(session, set(global_ids))
+    for telegram_id in sorted(global_ids):
+        targets[telegram_id] = Target(
+            telegram_id, locale_for(known.get(telegram_id), compound, default)
+        )
     return list(targets.values())

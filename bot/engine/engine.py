@@ -22,7 +22,7 @@ from bot.engine.events import ChatKind, Incoming
 from bot.engine.ordering import KeyedLocks, UserLocks
 from bot.engine.prompts import PROMPT_KEY, prompt_to_data
 from bot.engine.replies import Delivered, Edit, Outbound, Send, Toast
-from bot.i18n import normalize_locale, translate
+from bot.i18n import locale_for, normalize_locale, translate
 from bot.logs import new_reference
 from bot.services import Services
 from storage.models import Person, SentMessage
@@ -79,7 +79,7 @@ class Engine:
             )
             person = actor.person
             compound = await self._compound(session, event, actor)
-            locale = person.locale or (compound.locale if compound else settings.default_locale)
+            locale = locale_for(person, compound, settings.default_locale)
             conversation = await load_conversation(session, event.user.id, event.chat.id)
             ctx = Context(
                 event=event,
@@ -222,7 +222,7 @@ class Engine:
                     continue
                 compound = await compound_repo.compound_by_id(session, compound_id)
                 text = translate(
-                    compound.locale if compound else self.services.settings.default_locale,
+                    locale_for(None, compound, self.services.settings.default_locale),
                     "error-staff-alert",
                     reference=reference,
                     user=event.user.id,

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.replies import Button, Edit, Keyboard, Outbound, Send, keyboard
-from bot.i18n import translate
+from bot.i18n import locale_for, translate
 from bot.settings import Settings
 from handlers.cases.buttons import RatePress, ResidentAction, ResidentPress
 from handlers.cases.cards import category_label, local_time, staff_card_buttons, staff_card_text
 from handlers.cases.rules import Change
-from handlers.notify import locale_of, manager_targets
-from storage.models import Case, CaseKind, Compound, Person
+from handlers.notify import manager_targets
+from storage.models import Case, CaseKind, Compound
 from storage.repos.cases import card_ref, follower_ids, resident_ref, staff_thread
 from storage.repos.compounds import staff_chat
+from storage.repos.people import people_by_telegram_id
 
 # Changes the resident is told about, and the locale id of what they read.
 RESIDENT_TEXT = {
@@ -119,19 +119,15 @@ class Announcer:
         recipients: dict[int, str] = {}
         resident = case.resident
         if resident.telegram_id is not None:
-            recipients[resident.telegram_id] = locale_of(
+            recipients[resident.telegram_id] = locale_for(
                 resident, compound, self.settings.default_locale
             )
-        for telegram_id in await follower_ids(self.session, case.id):
-            if telegram_id not in recipients:
-                person = await self.session.scalar(
-                    select(Person).where(Person.telegram_id == telegram_id)
-                )
-                recipients[telegram_id] = (
-                    locale_of(person, compound, self.settings.default_locale)
-                    if person
-                    else compound.locale
-                )
+        followers = set(await follower_ids(self.session, case.id)) - recipients.keys()
+        known = await people_by_telegram_id(self.session, followers)
+        for telegram_id in sorted(followers):
+            recipients[telegram_id] = locale_for(
+                known.get(telegram_id), compound, self.settings.default_locale
+            )
         key = RESIDENT_TEXT[change.kind]
         for telegram_id, locale in recipients.items():
             is_owner = telegram_id == resident.telegram_id

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.replies import Outbound, Send
-from bot.i18n import translate
+from bot.i18n import locale_for, translate
 from bot.settings import Settings
 from handlers.cases import rules, sla
 from handlers.cases.announce import Announcer
@@ -108,7 +108,7 @@ async def _resolve_reminder(
     due = local_time(case.resolve_due, compound)
     assignee = case.assignee
     if assignee is not None and assignee.telegram_id is not None:
-        locale = assignee.locale or compound.locale
+        locale = locale_for(assignee, compound, a.settings.default_locale)
         text = translate(locale, "case-reminder-resolve", number=case.number, due=due)
         a.out.append(Send(chat_id=assignee.telegram_id, text=text))
     else:

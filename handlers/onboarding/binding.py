@@ -17,24 +17,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from pydantic import BaseModel
 
 from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import Button, Keyboard, keyboard
-from bot.i18n import translate
+from bot.i18n import locale_for, translate
 from handlers.menu import menu_keyboard
-from handlers.notify import locale_of, staff_targets
-from storage.models import Compound, Person, Residency, ResidencyRole, ResidencyStatus
-from storage.repos import audit
-from storage.repos.compounds import unit_by_label
+from handlers.notify import staff_targets
+from handlers.onboarding.rules import (
+    ResidencyRefused,
+    check_requestable,
+    decide,
+    registered_name,
+    request_residency,
+)
+from storage.models import Compound, ResidencyRole
+from storage.repos.compounds import compounds_by_name, unit_by_label
 
 FLOW = "binding"
 CHOOSING_COMPOUND, NAMING_UNIT = "choosing_compound", "naming_unit"
 CHOOSING_ROLE, GIVING_NAME = "choosing_role", "giving_name"
-NAME_MAX = 60
+
+
+class BindingDraft(BaseModel):
+    """The request so far: the compound, then the unit named, then the role."""
+
+    compound_id: int
+    unit_id: int | None = None
+    unit_label: str | None = None
+    role: ResidencyRole | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +74,13 @@ class DecisionPress(ButtonData):
 
 
 async def begin_request(ctx: Context) -> None:
-    compounds = (await ctx.session.scalars(select(Compound).order_by(Compound.name))).all()
+    """ "Request to link my home": asks which compound (when there are several), then the unit."""
+    compounds = await compounds_by_name(ctx.session)
     if not compounds:
         ctx.say("onboarding-no-compound")
         return
     if len(compounds) == 1:
-        await _ask_unit(ctx, compounds[0])
+        _ask_unit(ctx, compounds[0])
         return
     ctx.conversation.begin(FLOW, CHOOSING_COMPOUND)
     nonce = ctx.conversation.nonce
@@ -81,11 +95,12 @@ async def on_compound(ctx: Context, press: CompoundPress) -> None:
     if compound is None or ctx.conversation.step != CHOOSING_COMPOUND:
         ctx.toast(ctx.t("common-button-invalid"), alert=True)
         return
-    await _ask_unit(ctx, compound)
+    _ask_unit(ctx, compound)
 
 
-async def _ask_unit(ctx: Context, compound: Compound) -> None:
-    ctx.conversation.begin(FLOW, NAMING_UNIT, compound_id=compound.id)
+def _ask_unit(ctx: Context, compound: Compound) -> None:
+    ctx.conversation.begin(FLOW, NAMING_UNIT)
+    ctx.conversation.keep(BindingDraft(compound_id=compound.id))
     ctx.say("onboarding-ask-unit", compound=compound.name, example=_unit_example(compound))
 
 
@@ -93,9 +108,34 @@ def _unit_example(compound: Compound) -> str:
     return compound.unit_label_format.format(building=3, entrance=2, room=1502, floor=15)
 
 
+def _draft(ctx: Context) -> BindingDraft | None:
+    """The request so far; None (and the conversation ends, politely) when it was lost."""
+    draft = ctx.conversation.draft(BindingDraft)
+    if draft is None:
+        ctx.conversation.finish()
+        ctx.say("common-conversation-lost")
+    return draft
+
+
+def _refuse(ctx: Context, refused: ResidencyRefused, *, finish: bool) -> None:
+    if finish:
+        ctx.conversation.finish()
+    values = dict(refused.values)
+    if "status" in values:
+        values["status"] = ctx.t(f"residency-{values['status']}")
+    buttons = menu_keyboard(ctx) if refused.reason == "onboarding-already-bound" else ()
+    if ctx.event.press is not None:
+        ctx.toast(ctx.t(refused.reason, **values), alert=True)
+    else:
+        ctx.say(refused.reason, buttons, **values)
+
+
 async def naming_unit(ctx: Context) -> None:
     """Takes the unit label; an unknown unit is explained with the expected format."""
-    compound = await ctx.session.get(Compound, ctx.conversation.data.get("compound_id"))
+    draft = _draft(ctx)
+    compound = await ctx.session.get(Compound, draft.compound_id) if draft else None
+    if draft is None:
+        return
     if compound is None:
         ctx.conversation.finish()
         ctx.say("common-conversation-lost")
@@ -105,22 +145,13 @@ async def naming_unit(ctx: Context) -> None:
     if unit is None:
         ctx.say("onboarding-unit-unknown", label=label[:40], example=_unit_example(compound))
         return
-    if unit.id in ctx.actor.unit_ids():
-        ctx.conversation.finish()
-        ctx.say("onboarding-already-bound", menu_keyboard(ctx), unit=unit.label)
+    try:
+        await check_requestable(ctx.session, ctx.actor, unit)
+    except ResidencyRefused as refused:
+        _refuse(ctx, refused, finish=True)
         return
-    pending = await ctx.session.scalar(
-        select(Residency.id).where(
-            Residency.person_id == ctx.person.id,
-            Residency.unit_id == unit.id,
-            Residency.status == ResidencyStatus.PENDING,
-        )
-    )
-    if pending is not None:
-        ctx.conversation.finish()
-        ctx.say("onboarding-request-pending", unit=unit.label)
-        return
-    ctx.conversation.goto(CHOOSING_ROLE, unit_id=unit.id, unit_label=unit.label)
+    ctx.conversation.goto(CHOOSING_ROLE)
+    ctx.conversation.keep(draft.model_copy(update={"unit_id": unit.id, "unit_label": unit.label}))
     nonce = ctx.conversation.nonce
     ctx.say(
         "onboarding-ask-role",
@@ -143,11 +174,15 @@ async def on_role(ctx: Context, press: RolePress) -> None:
     if ctx.conversation.step != CHOOSING_ROLE:
         ctx.toast(ctx.t("common-button-invalid"), alert=True)
         return
-    ctx.conversation.goto(GIVING_NAME, role=press.role.value)
+    draft = _draft(ctx)
+    if draft is None:
+        return
+    ctx.conversation.goto(GIVING_NAME)
+    ctx.conversation.keep(draft.model_copy(update={"role": press.role}))
     ctx.edit(
         ctx.t(
             "onboarding-role-chosen",
-            unit=ctx.conversation.data["unit_label"],
+            unit=draft.unit_label,
             role=ctx.t(f"role-{press.role.value}"),
         )
     )
@@ -156,34 +191,29 @@ async def on_role(ctx: Context, press: RolePress) -> None:
 
 async def giving_name(ctx: Context) -> None:
     """Takes the name as on the property register and sends the request to staff."""
-    name = " ".join((ctx.event.text or "").split())
-    if not name or len(name) > NAME_MAX:
-        ctx.say("onboarding-name-invalid", limit=NAME_MAX)
+    draft = _draft(ctx)
+    if draft is None:
         return
-    data = ctx.conversation.data
-    compound = await ctx.session.get(Compound, data["compound_id"])
-    residency = Residency(
-        compound_id=data["compound_id"],
-        unit_id=data["unit_id"],
-        person_id=ctx.person.id,
-        role=ResidencyRole(data["role"]),
-        status=ResidencyStatus.PENDING,
-        source="request",
-        registered_name=name,
-    )
-    ctx.session.add(residency)
-    await ctx.session.flush()
-    audit.record(
-        ctx.session,
-        action="residency.requested",
-        actor_id=ctx.person.id,
-        compound_id=residency.compound_id,
-        target=f"residency:{residency.id}",
-        unit=data["unit_label"],
-        name=name,
-    )
+    compound = await ctx.session.get(Compound, draft.compound_id)
+    unit = await unit_by_label(ctx.session, draft.compound_id, draft.unit_label or "")
+    if compound is None or unit is None or draft.role is None:
+        ctx.conversation.finish()
+        ctx.say("common-conversation-lost")
+        return
+    try:
+        name = registered_name(ctx.event.text or "")
+    except ResidencyRefused as refused:
+        _refuse(ctx, refused, finish=False)
+        return
+    try:
+        residency = await request_residency(
+            ctx.session, ctx.actor, compound_id=compound.id, unit=unit, role=draft.role, name=name
+        )
+    except ResidencyRefused as refused:
+        _refuse(ctx, refused, finish=True)
+        return
     ctx.conversation.finish()
-    targets = await staff_targets(ctx.session, ctx.services.settings, residency.compound_id)
+    targets = await staff_targets(ctx.session, ctx.services.settings, compound.id)
     for target in targets:
         text = translate(
             target.locale,
@@ -191,9 +221,9 @@ async def giving_name(ctx: Context) -> None:
             name=name,
             telegram_name=ctx.person.name or "-",
             user=ctx.person.telegram_id,
-            unit=data["unit_label"],
-            compound=compound.name if compound else "",
-            role=translate(target.locale, f"role-{data['role']}"),
+            unit=unit.label,
+            compound=compound.name,
+            role=translate(target.locale, f"role-{draft.role.value}"),
         )
         ctx.send(
             target.chat_id,
@@ -203,7 +233,7 @@ async def giving_name(ctx: Context) -> None:
         )
     ctx.say(
         "onboarding-request-sent" if targets else "onboarding-request-sent-no-staff",
-        unit=data["unit_label"],
+        unit=unit.label,
     )
 
 
@@ -222,43 +252,21 @@ def _decision_keyboard(locale: str, residency_id: int) -> Keyboard:
 
 async def on_decision(ctx: Context, press: DecisionPress) -> None:
     """Staff approve or reject a binding request; only staff of that compound may."""
-    residency = await ctx.session.scalar(
-        select(Residency)
-        .where(Residency.id == press.residency_id)
-        .options(selectinload(Residency.unit), selectinload(Residency.person))
-        .with_for_update()
-    )
-    if residency is None:
-        ctx.toast(ctx.t("common-button-invalid"), alert=True)
-        return
-    if not ctx.actor.is_staff(residency.compound_id):
-        ctx.toast(ctx.t("common-not-allowed"), alert=True)
-        return
-    if residency.status is not ResidencyStatus.PENDING:
-        decider = (
-            await ctx.session.get(Person, residency.decided_by) if residency.decided_by else None
+    try:
+        decided = await decide(
+            ctx.session,
+            ctx.actor,
+            press.residency_id,
+            approve=press.approve,
+            now=ctx.services.clock(),
         )
-        ctx.toast(
-            ctx.t(
-                "onboarding-already-decided",
-                status=ctx.t(f"residency-{residency.status.value}"),
-                by=decider.name if decider else "",
-            ),
-            alert=True,
-        )
+    except ResidencyRefused as refused:
+        _refuse(ctx, refused, finish=False)
         return
-    residency.status = ResidencyStatus.APPROVED if press.approve else ResidencyStatus.REJECTED
-    residency.decided_by, residency.decided_at = ctx.person.id, ctx.services.clock()
-    audit.record(
-        ctx.session,
-        action="residency.approved" if press.approve else "residency.rejected",
-        actor_id=ctx.person.id,
-        compound_id=residency.compound_id,
-        target=f"residency:{residency.id}",
-    )
+    residency = decided.residency
     compound = await ctx.session.get(Compound, residency.compound_id)
     # The card lives in the staff chat: it speaks the compound's language, not the presser's.
-    card_locale = compound.locale if compound else ctx.locale
+    card_locale = locale_for(None, compound, ctx.locale)
     ctx.edit(
         translate(
             card_locale,
@@ -272,8 +280,8 @@ async def on_decision(ctx: Context, press: DecisionPress) -> None:
     )
     resident = residency.person
     if resident.telegram_id is not None:
-        locale = locale_of(resident, compound, ctx.services.settings.default_locale)
-        key = "onboarding-approved" if press.approve else "onboarding-rejected"
+        locale = locale_for(resident, compound, ctx.services.settings.default_locale)
+        key = "onboarding-approved" if decided.approved else "onboarding-rejected"
         ctx.send(
             resident.telegram_id,
             translate(locale, key, unit=residency.unit.label, phone=_office_phone(compound)),

@@ -15,9 +15,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
@@ -26,10 +23,10 @@ from handlers.menu import LanguagePress, menu_keyboard
 from handlers.onboarding.binding import begin_request
 from storage.models import (
     Compound,
-    Residency,
 )
 from storage.repos import audit
 from storage.repos.invites import Redeemed, redeem_invite
+from storage.repos.residencies import residency_of
 
 FLOW = "onboarding"
 ENTERING_CODE = "entering_code"
@@ -134,15 +131,9 @@ async def _redeem(ctx: Context, code: str) -> None:
         case Redeemed.RESIDENT:
             assert invite is not None and invite.unit is not None
             compound = await ctx.session.get(Compound, invite.compound_id)
-            ctx.actor.residencies.append(
-                await ctx.session.scalar(
-                    select(Residency)
-                    .where(
-                        Residency.person_id == ctx.person.id, Residency.unit_id == invite.unit_id
-                    )
-                    .options(selectinload(Residency.unit))
-                )
-            )
+            residency = await residency_of(ctx.session, ctx.person.id, invite.unit_id)
+            if residency is not None:
+                ctx.actor.residencies.append(residency)
             ctx.compound = compound
             audit.record(
                 ctx.session,

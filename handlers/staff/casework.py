@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import keyboard
-from bot.i18n import translate
+from bot.i18n import locale_for, translate
 from handlers.case_replies import publish
 from handlers.cases import rules
 from handlers.cases.buttons import AssignPress, StaffAction, StaffPress
@@ -152,7 +152,7 @@ async def on_assign(ctx: Context, press: AssignPress) -> None:
     ):
         compound = await ctx.session.get(Compound, case.compound_id)
         assert compound is not None
-        locale = member.person.locale or compound.locale
+        locale = locale_for(member.person, compound, ctx.services.settings.default_locale)
         ctx.send(
             member.person.telegram_id,
             translate(locale, "casework-assigned-to-you", number=case.number, by=ctx.person.name)
@@ -308,9 +308,7 @@ async def list_cases(ctx: Context) -> None:
         ctx.say("casework-none-open-mine" if mine else "casework-none-open")
         return
     now = ctx.services.clock()
-    lines = [
-        ctx.t("casework-list-title-mine" if mine else "casework-list-title", count=len(cases))
-    ]
+    lines = [ctx.t("casework-list-title-mine" if mine else "casework-list-title", count=len(cases))]
     rows = []
     for case in cases:
         lines.append(

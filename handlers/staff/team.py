@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import Button, keyboard
 from storage.models import KNOWN_SKILLS, ChatPurpose, Compound, ResidencyRole, StaffRole
 from storage.repos import audit
-from storage.repos.compounds import bind_chat, compound_by_code, unit_by_label
+from storage.repos.compounds import (
+    bind_chat,
+    compound_by_code,
+    compound_codes,
+    compound_ids,
+    unit_by_label,
+)
 from storage.repos.invites import create_invite
 
 
@@ -24,16 +28,13 @@ async def _managed_compound(ctx: Context, code: str | None) -> Compound | None:
     else:
         managed = [c for c in ctx.actor.compound_ids() if ctx.actor.is_manager(c)]
         if ctx.actor.global_manager:
-            all_ids = (await ctx.session.scalars(select(Compound.id))).all()
-            managed = list(all_ids)
+            managed = await compound_ids(ctx.session)
         if not managed:
             ctx.say("common-not-allowed")
             return None
         if len(managed) > 1:
-            codes = (
-                await ctx.session.scalars(select(Compound.code).where(Compound.id.in_(managed)))
-            ).all()
-            ctx.say("staff-which-compound", codes=", ".join(sorted(codes)))
+            codes = await compound_codes(ctx.session, managed)
+            ctx.say("staff-which-compound", codes=", ".join(codes))
             return None
         compound = await ctx.session.get(Compound, managed[0])
     if compound is None or not ctx.actor.is_manager(compound.id):

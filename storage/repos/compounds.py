@@ -8,7 +8,7 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
-from storage.models import ChatBinding, ChatPurpose, Compound, Unit
+from storage.models import Building, ChatBinding, ChatPurpose, Compound, Unit
 from storage.row_cache import MISSING, cache_of
 
 
@@ -153,3 +153,25 @@ def _copy_json(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy_json(v) for v in value]
     return value
+
+
+async def compounds_by_name(session: AsyncSession) -> list[Compound]:
+    """Every compound, by name: the choice offered to someone linking a home."""
+    return list(await session.scalars(select(Compound).order_by(Compound.name)))
+
+
+async def compound_ids(session: AsyncSession) -> list[int]:
+    return list(await session.scalars(select(Compound.id).order_by(Compound.id)))
+
+
+async def compound_codes(session: AsyncSession, ids: list[int]) -> list[str]:
+    return sorted(await session.scalars(select(Compound.code).where(Compound.id.in_(ids))))
+
+
+async def buildings_of(session: AsyncSession, compound_id: int) -> list[Building]:
+    """The compound's buildings by name, for a choice of buttons."""
+    return list(
+        await session.scalars(
+            select(Building).where(Building.compound_id == compound_id).order_by(Building.name)
+        )
+    )

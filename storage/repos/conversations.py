@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, utcnow
 
-
 Draft = TypeVar("Draft", bound=BaseModel)
 # Keys the engine keeps beside a form's own fields (the last question asked, `_prompt`).
 ENGINE_KEY_PREFIX = "_"

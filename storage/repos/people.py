@@ -155,3 +155,11 @@ async def staff_of(
         )
     ).all()
     return [s for s in rows if skill is None or skill in (s.skills or [])]
+
+
+async def people_by_telegram_id(session: AsyncSession, telegram_ids: set[int]) -> dict[int, Person]:
+    """The people known under these Telegram ids, by id; unknown ids are left out."""
+    if not telegram_ids:
+        return {}
+    rows = await session.scalars(select(Person).where(Person.telegram_id.in_(telegram_ids)))
+    return {p.telegram_id: p for p in rows if p.telegram_id is not None}
