@@ -20,6 +20,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.replies import Button, Keyboard, keyboard
@@ -65,9 +67,29 @@ class AskStaffPress(ButtonData):
     nonce: str
 
 
+class Answered(BaseModel):
+    """What the `answered` state keeps for the buttons under the last reply."""
+
+    q: str = ""  # the resident's question
+    topic: str | None = None  # the entry answered ("this did not help" counts against it)
+    topics: list[str] = []  # the topics offered by "did you mean"
+
+
+def _remember(ctx: Context, answered: Answered) -> None:
+    ctx.conversation.begin(FLOW, ANSWERED)
+    ctx.conversation.keep(answered)
+
+
+def _answered(ctx: Context) -> Answered:
+    """The kept state; empty when there is none (a press after the state moved on)."""
+    if ctx.conversation.flow != FLOW:
+        return Answered()
+    return ctx.conversation.draft(Answered) or Answered()
+
+
 def answer(ctx: Context, topic: str, text: str, decision: Decision | None, question: str) -> None:
     """The answer, with its actions and "this did not help"."""
-    ctx.conversation.begin(FLOW, ANSWERED, q=question[:QUESTION_KEEP], topic=topic)
+    _remember(ctx, Answered(q=question[:QUESTION_KEEP], topic=topic))
     nonce = ctx.conversation.nonce
     entry = router_for(ctx).knowledge.entries[topic]
     rows = [
@@ -84,14 +106,14 @@ def answer(ctx: Context, topic: str, text: str, decision: Decision | None, quest
 def suggest(ctx: Context, decision: Decision) -> None:
     """ "Did you mean" with the closest topics, then "ask staff"."""
     topics = [t for t in (decision.topic, *(a.topic for a in decision.alternatives)) if t]
-    ctx.conversation.begin(FLOW, ANSWERED, q=decision.text[:QUESTION_KEEP], topics=topics)
+    _remember(ctx, Answered(q=decision.text[:QUESTION_KEEP], topics=topics))
     ctx.say("faq-did-you-mean", _topic_rows(ctx, topics, with_staff=True))
 
 
 def not_sure(ctx: Context, decision: Decision) -> None:
     """ "Not sure" with the office contact, "ask staff" and any related topics."""
     topics = [t for t in (decision.topic, *(a.topic for a in decision.alternatives)) if t]
-    ctx.conversation.begin(FLOW, ANSWERED, q=decision.text[:QUESTION_KEEP], topics=topics)
+    _remember(ctx, Answered(q=decision.text[:QUESTION_KEEP], topics=topics))
     text = ctx.t("faq-not-sure", **contact(ctx))
     if topics:
         text = f"{text}\n{ctx.t('faq-not-sure-related')}"
@@ -117,7 +139,7 @@ def _topic_rows(
 
 def ask_staff_button(ctx: Context, question: str) -> Button:
     """An "ask staff" button for `question` (remembered until the next message)."""
-    ctx.conversation.begin(FLOW, ANSWERED, q=question[:QUESTION_KEEP])
+    _remember(ctx, Answered(q=question[:QUESTION_KEEP]))
     return ctx.button(ctx.t("faq-ask-staff"), AskStaffPress(ctx.conversation.nonce))
 
 
@@ -158,22 +180,23 @@ def keep_unanswered(ctx: Context, decision: Decision) -> None:
 
 async def on_suggestion(ctx: Context, press: SuggestionPress) -> None:
     """Answers the topic the resident picked from "did you mean"."""
-    topics = ctx.conversation.data.get("topics") or []
+    answered = _answered(ctx)
+    topics = answered.topics
     knowledge = router_for(ctx).knowledge
     if not 0 <= press.choice < len(topics) or topics[press.choice] not in knowledge.entries:
         ctx.toast(ctx.t("common-button-invalid"), alert=True)
         return
     topic = topics[press.choice]
     ctx.edit(ctx.t("faq-you-chose", title=knowledge.title(topic, ctx.locale)))
-    question = ctx.conversation.data.get("q") or ""
+    question = answered.q
     text = knowledge.answer(topic, ctx.locale, kb_values(ctx))
     answer(ctx, topic, text, None, question=question)
 
 
 async def on_not_helpful(ctx: Context, press: NotHelpfulPress) -> None:
     """Counts against the entry, keeps the question, and offers a person."""
-    topic = ctx.conversation.data.get("topic")
-    question = ctx.conversation.data.get("q") or ""
+    answered = _answered(ctx)
+    topic, question = answered.topic, answered.q
     if not topic:
         ctx.toast(ctx.t("common-button-invalid"), alert=True)
         return
@@ -186,13 +209,13 @@ async def on_not_helpful(ctx: Context, press: NotHelpfulPress) -> None:
     keep_question(ctx, question, locale=ctx.locale, topic=topic, reason="not_helpful")
     ctx.toast(ctx.t("faq-feedback-noted"))
     # A new nonce: the same "did not help" cannot be counted twice.
-    ctx.conversation.begin(FLOW, ANSWERED, q=question)
+    _remember(ctx, Answered(q=question))
     ctx.say("faq-sorry", keyboard([ask_staff_button(ctx, question)]), **contact(ctx))
 
 
 async def on_ask_staff(ctx: Context, press: AskStaffPress) -> None:
     """Hands the kept question to the staff flow (as if typed), or gives the office contact."""
-    question = ctx.conversation.data.get("q") or ""
+    question = _answered(ctx).q
     ctx.conversation.finish()
     handler = ctx.services.flows.intents.get("human.handoff")
     if handler is None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
@@ -26,8 +28,12 @@ from storage.models import CaseKind
 FLOW = "inquiry"
 DESCRIBING = "describing_question"
 QUESTION_MAX = 1000
-# What a resident said before asking for a person, kept with the inquiry.
-EARLIER_KEY = "earlier"
+
+
+class InquiryDraft(BaseModel):
+    """What the resident said before asking for a person, kept with the inquiry."""
+
+    earlier: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +57,8 @@ async def ask_staff(ctx: Context, *, earlier: str | None = None) -> None:
         # but they should know that linking a home gets personal questions answered.
         ctx.say("inquiry-unbound-note")
     earlier = (earlier or ctx.event.text or "").strip()[:QUESTION_MAX]
-    ctx.conversation.begin(FLOW, DESCRIBING, **{EARLIER_KEY: earlier})
+    ctx.conversation.begin(FLOW, DESCRIBING)
+    ctx.conversation.keep(InquiryDraft(earlier=earlier))
     if earlier:
         ctx.say(
             "inquiry-describe-with-earlier",
@@ -85,12 +92,14 @@ async def describing_question(ctx: Context) -> None:
     if len(text) > QUESTION_MAX:
         ctx.say("inquiry-too-long", limit=QUESTION_MAX)
         return
-    earlier = ctx.conversation.data.get(EARLIER_KEY) or ""
+    draft = ctx.conversation.draft(InquiryDraft) or InquiryDraft()
+    earlier = draft.earlier
     await _file(ctx, "\n".join(part for part in (earlier, text) if part))
 
 
 async def on_send_as_is(ctx: Context, press: SendAsIsPress) -> None:
-    earlier = ctx.conversation.data.get(EARLIER_KEY) or ""
+    draft = ctx.conversation.draft(InquiryDraft) or InquiryDraft()
+    earlier = draft.earlier
     if ctx.conversation.step != DESCRIBING or not earlier:
         ctx.toast(ctx.t("common-button-invalid"), alert=True)
         return

@@ -11,6 +11,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
@@ -48,9 +50,21 @@ class SkipCommentPress(ButtonData):
     nonce: str
 
 
+class CaseAtHand(BaseModel):
+    """The one thing each of these steps remembers: which case the answer is for."""
+
+    case_id: int
+
+
+def _begin(ctx: Context, step: str, case: Case) -> None:
+    ctx.conversation.begin(FLOW, step)
+    ctx.conversation.keep(CaseAtHand(case_id=case.id))
+
+
 async def _step_case(ctx: Context) -> Case | None:
     """The case the current step is about, still the resident's; otherwise the step ends."""
-    case = await own_case(ctx, int(ctx.conversation.data.get("case_id", 0)), lock=True)
+    step = ctx.conversation.draft(CaseAtHand)
+    case = await own_case(ctx, step.case_id, lock=True) if step else None
     if case is None:
         ctx.conversation.finish()
     return case
@@ -64,7 +78,7 @@ async def start_detail(ctx: Context, case_id: int, *, reply: bool) -> None:
     if not case.status.is_open:
         refuse(ctx, CaseRefused("case-refused-closed"))
         return
-    ctx.conversation.begin(FLOW, ADDING_DETAIL, case_id=case.id)
+    _begin(ctx, ADDING_DETAIL, case)
     ctx.say("mycases-ask-reply" if reply else "mycases-ask-detail", number=case.number)
 
 
@@ -163,7 +177,7 @@ async def on_rate(ctx: Context, press: RatePress) -> None:
         return
     await publish(ctx, change)
     ctx.edit(ctx.t("mycases-rated", number=case.number, stars="★" * press.stars))
-    ctx.conversation.begin(FLOW, COMMENTING_RATING, case_id=case.id)
+    _begin(ctx, COMMENTING_RATING, case)
     skip = ctx.button(ctx.t("mycases-comment-skip"), SkipCommentPress(ctx.conversation.nonce))
     ctx.say("mycases-ask-comment", keyboard([skip]))
 
@@ -200,7 +214,7 @@ async def start_reopen(ctx: Context, case_id: int) -> None:
     if case.status is not CaseStatus.RESOLVED:
         refuse(ctx, CaseRefused("case-refused-wrong-state"))
         return
-    ctx.conversation.begin(FLOW, EXPLAINING_REOPEN, case_id=case.id)
+    _begin(ctx, EXPLAINING_REOPEN, case)
     ctx.say("mycases-ask-reopen", number=case.number)
 
 

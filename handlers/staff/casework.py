@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel
+
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import keyboard
@@ -54,6 +56,12 @@ PROMPTS = {
 TEXT_MAX = 1000
 
 
+class CaseAtHand(BaseModel):
+    """What a writing step remembers: the case the staff member is writing about."""
+
+    case_id: int
+
+
 async def on_staff_press(ctx: Context, press: StaffPress) -> None:
     """A button on a case card."""
     case = await load_case(ctx.session, press.case_id, lock=True)
@@ -77,7 +85,8 @@ async def on_staff_press(ctx: Context, press: StaffPress) -> None:
             case StaffAction.RESOLVE | StaffAction.ASK | StaffAction.NOTE:
                 _check_may_write(ctx, case, press.action)
                 step, prompt = PROMPTS[press.action]
-                ctx.conversation.begin(FLOW, step, case_id=case.id)
+                ctx.conversation.begin(FLOW, step)
+                ctx.conversation.keep(CaseAtHand(case_id=case.id))
                 ctx.reply(ctx.t(prompt, number=case.number, name=ctx.person.name))
                 ctx.toast("")
             case StaffAction.IDENTITY:
@@ -194,7 +203,8 @@ async def _typed(ctx: Context) -> str | None:
 
 
 async def _case_of_step(ctx: Context) -> Case | None:
-    case = await load_case(ctx.session, int(ctx.conversation.data.get("case_id", 0)), lock=True)
+    step = ctx.conversation.draft(CaseAtHand)
+    case = await load_case(ctx.session, step.case_id, lock=True) if step else None
     if case is None:
         ctx.conversation.finish()
         ctx.say("case-unknown")
