@@ -85,10 +85,6 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
 
 def load_settings(**overrides: object) -> Settings:
     """Reads the settings once; `overrides` win over the environment (tests, CLI flags)."""

@@ -349,20 +349,3 @@ def _collisions(entries: Iterable[Entry]) -> list[Problem]:
                     )
                 )
     return problems
-
-
-def compound_value_problems(
-    code: str, values: Mapping[str, Any], placeholders: Placeholders
-) -> list[Problem]:
-    """A compound's kb settings that fill nothing (a misspelt name) or are not text."""
-    problems: list[Problem] = []
-    for name, value in values.items():
-        where = f"compound {code} settings.kb.{name}"
-        if name not in placeholders.defaults:
-            problems.append(Problem(where, "is not a placeholder (see placeholders.yaml)"))
-        elif isinstance(value, Mapping):
-            for key in value.keys() - set(LOCALES):
-                problems.append(Problem(where, f"unknown language {key!r}"))
-        elif not isinstance(value, str):
-            problems.append(Problem(where, "must be text or {zh: ..., en: ...}"))
-    return problems

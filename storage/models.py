@@ -386,6 +386,26 @@ class Case(Base):
     unit: Mapped[Unit | None] = relationship()
 
 
+class CaseEventKind(enum.StrEnum):
+    """What happened to a case; stored in `case_events.kind` as its value."""
+
+    CREATED = "created"
+    ASSIGNED = "assigned"
+    STARTED = "started"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+    REOPENED = "reopened"
+    RATED = "rated"
+    RATING_COMMENT = "rating_comment"
+    AUTO_CLOSED = "auto_closed"
+    URGED = "urged"
+    RESIDENT_MESSAGE = "resident_message"
+    STAFF_MESSAGE = "staff_message"
+    STAFF_QUESTION = "staff_question"
+    NOTE = "note"
+    ESCALATED = "escalated"
+
+
 class CaseEvent(Base):
     """Every change and message on a case, with who and when. `internal` notes stay with staff."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class ChatKind(enum.StrEnum):
@@ -70,7 +70,6 @@ class Incoming:
     addressed: bool = True
     reply_to_message_id: int | None = None
     thread_id: int | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_private(self) -> bool:

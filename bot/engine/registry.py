@@ -6,6 +6,7 @@ Importing a module registers nothing.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,6 @@ from bot.engine.buttons import ButtonData, ButtonRegistry
 from bot.engine.context import Context
 
 Handler = Callable[[Context], Awaitable[None]]
-AUDIENCES = ("everyone", "staff", "managers")
 PressHandler = Callable[[Context, Any], Awaitable[None]]
 # An interrupt sees every text before the current step does and returns True when it took the
 # message over (an emergency in the middle of a form).
@@ -27,6 +27,14 @@ Guard = Callable[[Context, "Command"], Awaitable[bool]]
 Claim = Callable[[Context], Awaitable[bool]]
 
 
+class Audience(enum.StrEnum):
+    """Whose command menu lists a command. Who may use it is checked by its handler."""
+
+    EVERYONE = "everyone"
+    STAFF = "staff"
+    MANAGERS = "managers"
+
+
 @dataclass(frozen=True, slots=True)
 class Command:
     name: str
@@ -34,9 +42,9 @@ class Command:
     private_only: bool = False  # in a group, the bot points to a private chat instead
     hidden: bool = False  # not listed in the command menu
     begins: bool = False  # starts a form: an unfinished one is not dropped without asking
-    # Who sees it in the messenger's command menu: "everyone", "staff" or "managers". The
-    # handler still checks who may use it; this only keeps residents' menus uncluttered.
-    audience: str = "everyone"
+    # Who sees it in the messenger's command menu. The handler still checks who may use it;
+    # this only keeps residents' menus uncluttered.
+    audience: Audience = Audience.EVERYONE
 
 
 @dataclass(slots=True)
@@ -62,12 +70,10 @@ class Flows:
         private_only: bool = False,
         hidden: bool = False,
         begins: bool = False,
-        audience: str = "everyone",
+        audience: Audience = Audience.EVERYONE,
     ) -> None:
         if name in self.commands:
             raise ValueError(f"command /{name} registered twice")
-        if audience not in AUDIENCES:
-            raise ValueError(f"command /{name}: audience must be one of {AUDIENCES}")
         self.commands[name] = Command(name, handler, private_only, hidden, begins, audience)
 
     def draft(self, flow: str) -> None:

@@ -19,28 +19,28 @@ from handlers.cases.buttons import RatePress, ResidentAction, ResidentPress
 from handlers.cases.cards import category_label, local_time, staff_card_buttons, staff_card_text
 from handlers.cases.rules import Change
 from handlers.notify import manager_targets
-from storage.models import Case, CaseKind, Compound
+from storage.models import Case, CaseEventKind, CaseKind, Compound
 from storage.repos.cases import card_ref, follower_ids, resident_ref, staff_thread
 from storage.repos.compounds import staff_chat
 from storage.repos.people import people_by_telegram_id
 
 # Changes the resident is told about, and the locale id of what they read.
 RESIDENT_TEXT = {
-    "assigned": "case-told-assigned",
-    "started": "case-told-started",
-    "resolved": "case-told-resolved",
-    "staff_message": "case-told-staff-message",
-    "staff_question": "case-told-staff-question",
-    "auto_closed": "case-told-auto-closed",
+    CaseEventKind.ASSIGNED: "case-told-assigned",
+    CaseEventKind.STARTED: "case-told-started",
+    CaseEventKind.RESOLVED: "case-told-resolved",
+    CaseEventKind.STAFF_MESSAGE: "case-told-staff-message",
+    CaseEventKind.STAFF_QUESTION: "case-told-staff-question",
+    CaseEventKind.AUTO_CLOSED: "case-told-auto-closed",
 }
 # Changes residents make that staff read in the staff chat.
 STAFF_TEXT = {
-    "urged": "case-staff-urged",
-    "resident_message": "case-staff-resident-message",
-    "rated": "case-staff-rated",
-    "rating_comment": "case-staff-rating-comment",
-    "reopened": "case-staff-reopened",
-    "cancelled": "case-staff-cancelled",
+    CaseEventKind.URGED: "case-staff-urged",
+    CaseEventKind.RESIDENT_MESSAGE: "case-staff-resident-message",
+    CaseEventKind.RATED: "case-staff-rated",
+    CaseEventKind.RATING_COMMENT: "case-staff-rating-comment",
+    CaseEventKind.REOPENED: "case-staff-reopened",
+    CaseEventKind.CANCELLED: "case-staff-cancelled",
 }
 
 
@@ -106,7 +106,7 @@ class Announcer:
                 ),
                 photos=change.photos,
             )
-        if change.kind == "escalated":
+        if change.kind is CaseEventKind.ESCALATED:
             await self.to_managers(case, compound, f"case-escalated-{change.text}")
             await self.to_staff_chat(
                 case,
@@ -148,15 +148,15 @@ class Announcer:
             )
 
     @staticmethod
-    def _resident_buttons(locale: str, case: Case, kind: str) -> Keyboard:
-        if kind == "resolved":
+    def _resident_buttons(locale: str, case: Case, kind: CaseEventKind) -> Keyboard:
+        if kind is CaseEventKind.RESOLVED:
             stars = [Button("★" * n, RatePress(case.id, n).pack()) for n in range(1, 6)]
             reopen = Button(
                 translate(locale, "case-btn-reopen"),
                 ResidentPress(case.id, ResidentAction.REOPEN).pack(),
             )
             return keyboard(stars[:3], stars[3:], [reopen])
-        if kind in ("staff_message", "staff_question"):
+        if kind in (CaseEventKind.STAFF_MESSAGE, CaseEventKind.STAFF_QUESTION):
             reply = Button(
                 translate(locale, "case-btn-reply"),
                 ResidentPress(case.id, ResidentAction.REPLY).pack(),
@@ -197,7 +197,7 @@ async def announce(session: AsyncSession, settings: Settings, change: Change) ->
     """The messages that tell everyone concerned about `change`: the new card or its edit, the
     resident's and followers' notices, the staff chat's and managers' alerts."""
     announcer = Announcer(session, settings)
-    if change.kind == "created":
+    if change.kind is CaseEventKind.CREATED:
         await announcer.created(change)
     else:
         await announcer.changed(change)

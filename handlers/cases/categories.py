@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.models import CaseKind, Urgency
+from storage.models import Urgency
 
 REPAIR_CATEGORIES = (
     "plumbing",
@@ -127,11 +127,3 @@ def guess_repair_category(text: str) -> str | None:
         if hits > best_hits:
             best, best_hits = category, hits
     return best
-
-
-def categories_for(kind: CaseKind) -> tuple[str, ...]:
-    if kind is CaseKind.REPAIR:
-        return REPAIR_CATEGORIES
-    if kind is CaseKind.COMPLAINT:
-        return COMPLAINT_CATEGORIES
-    return (kind.value,)

@@ -22,6 +22,7 @@ from handlers.cases import sla
 from handlers.cases.categories import MINIMUM_URGENCY
 from storage.models import (
     Case,
+    CaseEventKind,
     CaseKind,
     CaseStatus,
     Compound,
@@ -69,7 +70,7 @@ class Change:
     """What happened, for the announcements that follow: staff card, resident, managers."""
 
     case: Case
-    kind: str
+    kind: CaseEventKind
     actor: Person | None
     deadlines: list[Deadline]
     text: str = ""
@@ -106,9 +107,9 @@ async def open_case(
     session.add(case)
     await session.flush()
     deadlines = sla.plan_deadlines(session, case, compound, now)
-    add_event(session, case, kind="created", actor_id=resident.id, now=now)
+    add_event(session, case, kind=CaseEventKind.CREATED, actor_id=resident.id, now=now)
     await session.flush()
-    return Change(case, "created", resident, deadlines)
+    return Change(case, CaseEventKind.CREATED, resident, deadlines)
 
 
 def _rank(urgency: Urgency) -> int:
@@ -155,8 +156,15 @@ async def take(session: AsyncSession, case: Case, actor: Actor, now: datetime) -
     case.status, case.assignee_id = CaseStatus.ASSIGNED, actor.person.id
     case.assignee = actor.person
     await _acknowledge(session, case, now)
-    add_event(session, case, kind="assigned", actor_id=actor.person.id, now=now, to=actor.person.id)
-    return Change(case, "assigned", actor.person, [])
+    add_event(
+        session,
+        case,
+        kind=CaseEventKind.ASSIGNED,
+        actor_id=actor.person.id,
+        now=now,
+        to=actor.person.id,
+    )
+    return Change(case, CaseEventKind.ASSIGNED, actor.person, [])
 
 
 async def assign(
@@ -177,9 +185,14 @@ async def assign(
     case.assignee = assignee.person
     await _acknowledge(session, case, now)
     add_event(
-        session, case, kind="assigned", actor_id=actor.person.id, now=now, to=assignee.person_id
+        session,
+        case,
+        kind=CaseEventKind.ASSIGNED,
+        actor_id=actor.person.id,
+        now=now,
+        to=assignee.person_id,
     )
-    return Change(case, "assigned", actor.person, [])
+    return Change(case, CaseEventKind.ASSIGNED, actor.person, [])
 
 
 async def start(session: AsyncSession, case: Case, actor: Actor, now: datetime) -> Change:
@@ -192,8 +205,8 @@ async def start(session: AsyncSession, case: Case, actor: Actor, now: datetime) 
     if case.status is not CaseStatus.ASSIGNED:
         raise CaseRefused("case-refused-wrong-state", status=case.status.value)
     case.status = CaseStatus.IN_PROGRESS
-    add_event(session, case, kind="started", actor_id=actor.person.id, now=now)
-    return Change(case, "started", actor.person, [])
+    add_event(session, case, kind=CaseEventKind.STARTED, actor_id=actor.person.id, now=now)
+    return Change(case, CaseEventKind.STARTED, actor.person, [])
 
 
 async def resolve(
@@ -209,9 +222,11 @@ async def resolve(
     await _acknowledge(session, case, now)
     await sla.cancel_deadlines(session, case.id, *RESOLVE_KINDS)
     deadline = sla.plan_auto_close(session, case, compound, now)
-    add_event(session, case, kind="resolved", actor_id=actor.person.id, now=now, text=note)
+    add_event(
+        session, case, kind=CaseEventKind.RESOLVED, actor_id=actor.person.id, now=now, text=note
+    )
     await session.flush()
-    return Change(case, "resolved", actor.person, [deadline], text=note)
+    return Change(case, CaseEventKind.RESOLVED, actor.person, [deadline], text=note)
 
 
 async def cancel(session: AsyncSession, case: Case, actor: Actor, now: datetime) -> Change:
@@ -221,8 +236,8 @@ async def cancel(session: AsyncSession, case: Case, actor: Actor, now: datetime)
         raise CaseRefused("case-refused-cannot-cancel", status=case.status.value)
     case.status, case.closed_at = CaseStatus.CANCELLED, now
     await sla.cancel_deadlines(session, case.id, *DeadlineKind)
-    add_event(session, case, kind="cancelled", actor_id=actor.person.id, now=now)
-    return Change(case, "cancelled", actor.person, [])
+    add_event(session, case, kind=CaseEventKind.CANCELLED, actor_id=actor.person.id, now=now)
+    return Change(case, CaseEventKind.CANCELLED, actor.person, [])
 
 
 async def reopen(
@@ -236,9 +251,11 @@ async def reopen(
     case.resolved_at = None
     await sla.cancel_deadlines(session, case.id, DeadlineKind.AUTO_CLOSE)
     deadlines = sla.plan_resolution_deadline(session, case, compound, now)
-    add_event(session, case, kind="reopened", actor_id=actor.person.id, now=now, text=reason)
+    add_event(
+        session, case, kind=CaseEventKind.REOPENED, actor_id=actor.person.id, now=now, text=reason
+    )
     await session.flush()
-    return Change(case, "reopened", actor.person, deadlines, text=reason)
+    return Change(case, CaseEventKind.REOPENED, actor.person, deadlines, text=reason)
 
 
 async def rate(
@@ -252,8 +269,10 @@ async def rate(
         raise CaseRefused("case-refused-wrong-state", status=case.status.value)
     case.status, case.rating, case.closed_at = CaseStatus.CLOSED, stars, now
     await sla.cancel_deadlines(session, case.id, DeadlineKind.AUTO_CLOSE)
-    add_event(session, case, kind="rated", actor_id=actor.person.id, now=now, stars=stars)
-    return Change(case, "rated", actor.person, [])
+    add_event(
+        session, case, kind=CaseEventKind.RATED, actor_id=actor.person.id, now=now, stars=stars
+    )
+    return Change(case, CaseEventKind.RATED, actor.person, [])
 
 
 def comment_rating(
@@ -264,8 +283,15 @@ def comment_rating(
     if case.rating is None:
         raise CaseRefused("case-refused-wrong-state", status=case.status.value)
     case.rating_comment = text
-    add_event(session, case, kind="rating_comment", actor_id=actor.person.id, now=now, text=text)
-    return Change(case, "rating_comment", actor.person, [], text=text)
+    add_event(
+        session,
+        case,
+        kind=CaseEventKind.RATING_COMMENT,
+        actor_id=actor.person.id,
+        now=now,
+        text=text,
+    )
+    return Change(case, CaseEventKind.RATING_COMMENT, actor.person, [], text=text)
 
 
 async def auto_close(session: AsyncSession, case: Case, now: datetime) -> Change | None:
@@ -273,8 +299,8 @@ async def auto_close(session: AsyncSession, case: Case, now: datetime) -> Change
     if case.status is not CaseStatus.RESOLVED:
         return None
     case.status, case.closed_at = CaseStatus.CLOSED, now
-    add_event(session, case, kind="auto_closed", actor_id=None, now=now)
-    return Change(case, "auto_closed", None, [])
+    add_event(session, case, kind=CaseEventKind.AUTO_CLOSED, actor_id=None, now=now)
+    return Change(case, CaseEventKind.AUTO_CLOSED, None, [])
 
 
 def urge(session: AsyncSession, case: Case, actor: Actor, now: datetime) -> Change:
@@ -286,8 +312,8 @@ def urge(session: AsyncSession, case: Case, actor: Actor, now: datetime) -> Chan
     if case.last_urged_at is not None and now - case.last_urged_at < URGE_INTERVAL:
         raise CaseRefused("case-refused-urged-today")
     case.last_urged_at = now
-    add_event(session, case, kind="urged", actor_id=actor.person.id, now=now)
-    return Change(case, "urged", actor.person, [])
+    add_event(session, case, kind=CaseEventKind.URGED, actor_id=actor.person.id, now=now)
+    return Change(case, CaseEventKind.URGED, actor.person, [])
 
 
 def add_detail(
@@ -307,13 +333,13 @@ def add_detail(
     add_event(
         session,
         case,
-        kind="resident_message",
+        kind=CaseEventKind.RESIDENT_MESSAGE,
         actor_id=actor.person.id,
         now=now,
         text=text,
         photos=list(photos),
     )
-    return Change(case, "resident_message", actor.person, [], text=text, photos=photos)
+    return Change(case, CaseEventKind.RESIDENT_MESSAGE, actor.person, [], text=text, photos=photos)
 
 
 async def message_resident(
@@ -323,7 +349,7 @@ async def message_resident(
     _require_staff(actor, case)
     _require_open(case)
     await _acknowledge(session, case, now)
-    kind = "staff_question" if question else "staff_message"
+    kind = CaseEventKind.STAFF_QUESTION if question else CaseEventKind.STAFF_MESSAGE
     add_event(session, case, kind=kind, actor_id=actor.person.id, now=now, text=text)
     return Change(case, kind, actor.person, [], text=text)
 
@@ -334,15 +360,21 @@ def internal_note(
     """A note among staff; the resident never sees it."""
     _require_staff(actor, case)
     add_event(
-        session, case, kind="note", actor_id=actor.person.id, now=now, text=text, internal=True
+        session,
+        case,
+        kind=CaseEventKind.NOTE,
+        actor_id=actor.person.id,
+        now=now,
+        text=text,
+        internal=True,
     )
-    return Change(case, "note", actor.person, [], text=text)
+    return Change(case, CaseEventKind.NOTE, actor.person, [], text=text)
 
 
 def escalate(session: AsyncSession, case: Case, now: datetime, *, breach: str) -> Change:
     case.escalated_at = now
-    add_event(session, case, kind="escalated", actor_id=None, now=now, breach=breach)
-    return Change(case, "escalated", None, [], text=breach)
+    add_event(session, case, kind=CaseEventKind.ESCALATED, actor_id=None, now=now, breach=breach)
+    return Change(case, CaseEventKind.ESCALATED, None, [], text=breach)
 
 
 def may_see_identity(actor: Actor, case: Case) -> bool:

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 
 from bot.engine.context import Context
-from bot.engine.registry import Flows
+from bot.engine.registry import Audience, Flows
 from bot.engine.replies import keyboard
 from bot.i18n import locale_for, translate
 from handlers.case_replies import publish
@@ -347,7 +347,7 @@ def _age(ctx: Context, delta: timedelta) -> str:
 
 
 def register(flows: Flows) -> None:
-    flows.command("cases", list_cases, audience="staff")
+    flows.command("cases", list_cases, audience=Audience.STAFF)
     flows.press(StaffPress, on_staff_press)
     flows.press(AssignPress, on_assign)
     flows.step(FLOW, WRITING_RESOLUTION, writing_resolution)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.engine.context import Context
-from bot.engine.registry import Flows
+from bot.engine.registry import Audience, Flows
 from bot.engine.replies import Button, keyboard
 from storage.models import KNOWN_SKILLS, ChatPurpose, Compound, ResidencyRole, StaffRole
 from storage.repos import audit
@@ -186,7 +186,7 @@ async def invite_resident(ctx: Context) -> None:
 
 
 def register(flows: Flows) -> None:
-    flows.command("staffchat", bind_staff_chat, audience="managers")
-    flows.command("residentgroup", bind_resident_group, audience="managers")
-    flows.command("addstaff", add_staff, private_only=True, audience="managers")
-    flows.command("invite", invite_resident, private_only=True, audience="staff")
+    flows.command("staffchat", bind_staff_chat, audience=Audience.MANAGERS)
+    flows.command("residentgroup", bind_resident_group, audience=Audience.MANAGERS)
+    flows.command("addstaff", add_staff, private_only=True, audience=Audience.MANAGERS)
+    flows.command("invite", invite_resident, private_only=True, audience=Audience.STAFF)

@@ -23,7 +23,7 @@ from aiogram.types import (
 )
 
 from bot.adapters.telegram.limits import fit, redact
-from bot.engine.registry import Command, Flows
+from bot.engine.registry import Audience, Command, Flows
 from bot.i18n import LOCALES, MissingText, load_catalog, translate
 
 log = logging.getLogger(__name__)
@@ -36,12 +36,12 @@ COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what Telegram accepts in a menu
 MAX_DESCRIPTION = 256
 
 
-EVERYONE = ("everyone",)
-STAFF = ("everyone", "staff")
-MANAGERS = ("everyone", "staff", "managers")
+EVERYONE = (Audience.EVERYONE,)
+STAFF = (Audience.EVERYONE, Audience.STAFF)
+MANAGERS = (Audience.EVERYONE, Audience.STAFF, Audience.MANAGERS)
 
 
-def _listed(command: Command, *, group: bool, audiences: tuple[str, ...] = EVERYONE) -> bool:
+def _listed(command: Command, *, group: bool, audiences: tuple[Audience, ...] = EVERYONE) -> bool:
     if command.hidden or not COMMAND_NAME.fullmatch(command.name):
         return False
     if command.audience not in audiences:
@@ -66,7 +66,7 @@ def _menu_order(locale: str) -> dict[str, int]:
 
 
 def menu_commands(
-    flows: Flows, locale: str, *, group: bool, audiences: tuple[str, ...] = EVERYONE
+    flows: Flows, locale: str, *, group: bool, audiences: tuple[Audience, ...] = EVERYONE
 ) -> list[BotCommand]:
     """The menu for private chats or for groups, in `locale`, in the locale file's order,
     with the commands meant for `audiences`."""
