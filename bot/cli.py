@@ -1,4 +1,4 @@
-"""The `courtyard` command line (CONTRACTS.md, "Command line")."""
+"""The `courtyard` command line (docs/cli.md)."""
 
 from __future__ import annotations
 

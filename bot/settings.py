@@ -19,7 +19,7 @@ PUBLIC_TELEGRAM_API = "https://api.telegram.org"
 
 
 class Settings(BaseSettings):
-    """Operator-facing configuration (CONTRACTS.md, "Settings")."""
+    """Operator-facing configuration (docs/settings.md)."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 

@@ -1,7 +1,7 @@
 """`courtyard ask` and `courtyard kb ...`: the knowledge base from the command line.
 
 - `courtyard ask [--json] TEXT` / `courtyard ask --json --file FILE`: how a message would be
-  routed, with no side effects (CONTRACTS.md). Answers use a compound's values only when
+  routed, with no side effects (docs/ask-json.md). Answers use a compound's values only when
   `--compound CODE` names one and the database can be read; otherwise the neutral defaults.
 - `courtyard kb check [DIR]`: validates the shipped files and a deployment's directory.
 - `courtyard kb unanswered [--compound CODE]`: what residents asked that the bot could not

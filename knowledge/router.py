@@ -1,4 +1,4 @@
-"""The router: one message in, one decision out (CONTRACTS.md, "courtyard ask --json").
+"""The router: one message in, one decision out (docs/ask-json.md).
 
 In order:
 1. an emergency in progress goes to `emergency.report`, whatever else the message says;

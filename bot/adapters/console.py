@@ -9,7 +9,7 @@ takes a few console commands of its own:
     /quit          leave
 
 `--jsonl` mode reads one JSON event per line and writes one JSON line per bot output
-(CONTRACTS.md, "courtyard chat --jsonl").
+(docs/chat-jsonl.md).
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ class ConsoleTransport:
     messages: dict[int, dict[int, tuple[str, Keyboard]]] = field(default_factory=dict)
     last_with_buttons: dict[int, int] = field(default_factory=dict)
     chat_names: dict[int, str] = field(default_factory=dict)
+    # The chat each pending press was made in, so that its toast line can name it.
+    press_chats: dict[str, int] = field(default_factory=dict)
 
     async def send(self, message: Send) -> Delivered:
         chat = message.chat_id
@@ -83,9 +85,11 @@ class ConsoleTransport:
             self._show(chat_id, message.text, message.buttons, edited=True)
 
     async def toast(self, press_id: str, toast: Toast) -> None:
+        chat = self.press_chats.pop(press_id, self.current_chat)
         if toast.text:
             if self.jsonl:
-                self.write(json.dumps({"toast": toast.text}, ensure_ascii=False))
+                line = {"chat": chat, "toast": toast.text, "alert": toast.alert}
+                self.write(json.dumps(line, ensure_ascii=False))
             else:
                 self.write(f"   💬 {toast.text}")
 
@@ -299,7 +303,9 @@ class ConsoleChat:
 
     def _press_event(self, data: str, message_id: int | None) -> Incoming:
         self._press_counter += 1
-        return self._event(press=Press(data, message_id, f"console-{self._press_counter}"))
+        press_id = f"console-{self._press_counter}"
+        self.transport.press_chats[press_id] = self.persona.chat
+        return self._event(press=Press(data, message_id, press_id))
 
 
 def stdout_writer(stream: IO[str] = sys.stdout) -> Callable[[str], None]:

@@ -1,4 +1,4 @@
-"""`courtyard import compounds|units|residents|staff FILE.csv` (CONTRACTS.md, "Import files").
+"""`courtyard import compounds|units|residents|staff FILE.csv` (docs/imports.md).
 
 A file is UTF-8 CSV with a header row (a byte-order mark from Excel is fine; extra columns are
 ignored; columns in any order). Every row is checked first; if any is bad, nothing is

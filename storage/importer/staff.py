@@ -15,7 +15,7 @@ from storage.models import KNOWN_SKILLS, StaffMember, StaffRole
 from storage.repos import audit
 
 ROLES = tuple(role.value for role in StaffRole)
-# ';' as CONTRACTS.md says, and the full-width '；' a Chinese keyboard types.
+# ';' as docs/imports.md says, and the full-width '；' a Chinese keyboard types.
 SKILL_SEPARATOR = re.compile(r"[;；]")
 
 

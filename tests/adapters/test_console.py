@@ -1,4 +1,4 @@
-"""The console chat: JSONL in and out (CONTRACTS.md), numbered buttons, personas."""
+"""The console chat: JSONL in and out (docs/chat-jsonl.md), numbered buttons, personas."""
 
 from __future__ import annotations
 
@@ -67,6 +67,31 @@ async def test_group_messages_and_photos_in_jsonl(harness: Harness) -> None:
     assert out[0]["chat"] == demo.RESIDENT_GROUP_ID
     assert out[1]["chat"] == 1001 and "照片" in out[1]["text"]
     assert "error" in out[2]
+
+
+async def test_presses_answered_with_a_note_print_toast_lines(harness: Harness) -> None:
+    staff, take = demo.STAFF_CHAT_ID, "cs:1:t"  # "take" on the first case's card
+    lines = [
+        json.dumps({"from": 1001, "text": "电梯里有人被困了"}),
+        json.dumps({"from": 2001, "chat": staff, "press": take}),  # a technician takes it
+        json.dumps({"from": 1001, "chat": staff, "press": take}),  # a resident may not
+        json.dumps({"from": 1002, "press": "m:nothing"}),  # no button of ours
+    ]
+    out = [json.loads(line) for line in await run_lines(harness, lines, jsonl=True)]
+    card = next(line for line in out if line["chat"] == staff)
+    assert card["buttons"][0][0]["data"] == take
+    toasts = [line for line in out if "toast" in line]
+    assert [(t["chat"], t["alert"]) for t in toasts] == [
+        (staff, False),
+        (staff, True),
+        (1002, True),
+    ]
+    assert toasts[0]["toast"].startswith("已接单 E-")
+    assert set(toasts[0]) == {"chat", "toast", "alert"}
+    taken = out.index(toasts[0])
+    # The card's edit and the news to the resident come before the presser's toast.
+    assert out[taken - 2]["chat"] == staff and out[taken - 2]["edit"] == card["message_id"]
+    assert out[taken - 1]["chat"] == 1001 and "E-" in out[taken - 1]["text"]
 
 
 async def test_interactive_numbered_buttons_and_personas(harness: Harness) -> None:

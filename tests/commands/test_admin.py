@@ -1,4 +1,4 @@
-"""`courtyard import` and `courtyard invite` as an operator runs them (CONTRACTS.md)."""
+"""`courtyard import` and `courtyard invite` as an operator runs them (docs/cli.md)."""
 
 from __future__ import annotations
 
