@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_knowledge_commands(sub: argparse._SubParsersAction) -> None:
+def _add_knowledge_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     try:
         from knowledge.cli import add_commands
     except ImportError:  # the knowledge package is optional while it is being built

@@ -6,7 +6,7 @@ Nothing outside this module reads the environment. Every key is listed in `.env.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -86,6 +86,6 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Reads the settings once; `overrides` win over the environment (tests, CLI flags)."""
     return Settings(**overrides)

@@ -22,7 +22,7 @@ from typing import IO, Any
 from bot.settings import Settings
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ask = sub.add_parser("ask", help="route a message and print the decision (no side effects)")
     ask.add_argument("text", nargs="*", help="the message")
     ask.add_argument("--json", action="store_true", help="one JSON object per message")

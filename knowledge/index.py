@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -84,30 +84,32 @@ class Index:
         cls,
         tokenizer: Tokenizer,
         documents: Sequence[Document],
-        extra_text: dict[str, Iterable[str]] | None = None,
+        extra_text: Mapping[str, Iterable[str]] | None = None,
     ) -> Index:
         """Indexes the documents; `extra_text` (answers) adds weak evidence to a label."""
         raw_features = tokenizer.learn(d.text for d in documents)
         index = cls(tokenizer)
         by_label: dict[str, int] = {}
         doc_features: list[tuple[int, set[str], str]] = []
-        for doc, features in zip(documents, raw_features, strict=True):
+        for doc, doc_words in zip(documents, raw_features, strict=True):
             slot = by_label.get(doc.label)
             if slot is None:
                 slot = by_label[doc.label] = len(index.labels)
                 index.labels.append(doc.label)
-            doc_features.append((slot, set(features), doc.text))
+            doc_features.append((slot, set(doc_words), doc.text))
         phrase_df: Counter[str] = Counter()
         for _, features, _ in doc_features:
             phrase_df.update(features)
         n_docs = max(len(doc_features), 1)
         index._phrase_idf = {f: math.log((n_docs + 1) / (n + 0.5)) for f, n in phrase_df.items()}
         index._default_phrase_idf = math.log((n_docs + 1) / 0.5)
-        counts: list[Counter[str]] = [Counter() for _ in index.labels]
+        # Feature counts per label: whole phrasings count 1, answer words ANSWER_WEIGHT.
+        counts: list[dict[str, float]] = [{} for _ in index.labels]
         index._phrasings = [[] for _ in index.labels]
         index._texts = [[] for _ in index.labels]
         for slot, features, text in doc_features:
-            counts[slot].update(features)
+            for feature in features:
+                counts[slot][feature] = counts[slot].get(feature, 0.0) + 1
             weights = feature_weights(features, index._phrase_idf, index._default_phrase_idf)
             norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
             index._phrasings[slot].append(_Phrasing(weights, norm, compact(text)))
@@ -119,7 +121,7 @@ class Index:
                 continue
             for text in texts:
                 for feature in set(tokenizer.features(text, correct=False)):
-                    counts[slot][feature] += ANSWER_WEIGHT
+                    counts[slot][feature] = counts[slot].get(feature, 0.0) + ANSWER_WEIGHT
         label_df: Counter[str] = Counter()
         for counter in counts:
             label_df.update(counter.keys())

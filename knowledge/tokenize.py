@@ -52,14 +52,14 @@ class Rewrite:
         pairs = list(pairs)
         if not pairs:
             return cls(None, ())
-        wrap = (lambda p: rf"\b(?:{p})\b") if words else (lambda p: f"(?:{p})")
-        joined = "|".join(f"(?P<r{i}>{wrap(p)})" for i, (p, _) in enumerate(pairs))
+        template = r"\b(?:{})\b" if words else "(?:{})"
+        joined = "|".join(f"(?P<r{i}>{template.format(p)})" for i, (p, _) in enumerate(pairs))
         return cls(re.compile(joined), tuple(r for _, r in pairs))
 
     def __call__(self, text: str) -> str:
         if self.pattern is None:
             return text
-        return self.pattern.sub(lambda m: self.replacements[int(m.lastgroup[1:])], text)
+        return self.pattern.sub(lambda m: self.replacements[int((m.lastgroup or "r0")[1:])], text)
 
 
 @dataclass(frozen=True, slots=True)

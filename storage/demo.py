@@ -178,9 +178,9 @@ async def seed_demo(session: AsyncSession, *, now: datetime) -> DemoSummary:
                     )
                 )
     for label, name, role in ROSTER:
-        person = await session.scalar(select(Person).where(Person.name == name))
-        if person is None:
-            person = Person(name=name)
+        found = await session.scalar(select(Person).where(Person.name == name))
+        person = found if found is not None else Person(name=name)
+        if found is None:
             session.add(person)
             await session.flush()
         await _ensure_residency(session, compound, units[label], person, role, source="import")

@@ -102,7 +102,8 @@ class FastCursor:
             outcome = _begin_unless_busy(conn, sql)
             if outcome is None:
                 # Another process holds the write lock: wait for it (busy timeout) off the loop.
-                outcome = await connection._execute(_run, conn, sql, parameters)
+                # aiosqlite's own hand-off to its thread; it carries no type hints.
+                outcome = await connection._execute(_run, conn, sql, parameters)  # type: ignore[no-untyped-call]
             self._take(outcome)
         else:
             self._take(_run(conn, sql, parameters))
@@ -169,6 +170,7 @@ def fast_connector(*args: Any, **kwargs: Any) -> Callable[[], Awaitable[FastConn
         connection = FastConnection(lambda: sqlite3.connect(*args, **kwargs), iter_chunk_size=64)
         # As SQLAlchemy does for aiosqlite: a forgotten connection must not keep Python alive.
         connection._thread.daemon = True
-        return await connection
+        await connection  # starts the connection's thread and opens the database
+        return connection
 
     return create

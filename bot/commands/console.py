@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sqlalchemy import select
+
 from bot.adapters.console import ConsoleChat, ConsoleTransport, Persona, stdout_writer
 from bot.app import build_engine, open_services, start_scheduler
 from bot.i18n import translate
 from bot.redis_client import RedisUnavailable
+from bot.services import Services
 from bot.settings import Settings
 from storage import demo as demo_data
 from storage.migrate import SchemaOutOfDate, upgrade
@@ -49,9 +52,7 @@ async def chat(args: argparse.Namespace, settings: Settings) -> int:
         await services.aclose()
 
 
-async def _chat(services, *, persona: Persona, jsonl: bool = False) -> int:
-    from sqlalchemy import select
-
+async def _chat(services: Services, *, persona: Persona, jsonl: bool = False) -> int:
     transport = ConsoleTransport(write=stdout_writer(), jsonl=jsonl)
     async with services.db.read() as session:
         bindings = (await session.scalars(select(ChatBinding))).all()

@@ -44,7 +44,9 @@ class GroupBudget:
 
 
 def _budget(ctx: Context) -> GroupBudget:
-    return ctx.services.extras.setdefault("faq.group_budget", GroupBudget())
+    budget = ctx.services.extras.setdefault("faq.group_budget", GroupBudget())
+    assert isinstance(budget, GroupBudget)
+    return budget
 
 
 def may_speak(ctx: Context, decision: Decision) -> bool:

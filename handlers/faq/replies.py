@@ -219,7 +219,7 @@ async def on_ask_staff(ctx: Context, press: AskStaffPress) -> None:
     ctx.conversation.finish()
     handler = ctx.services.flows.intents.get("human.handoff")
     if handler is None:
-        ctx.say("faq-fallback-human-handoff", **contact(ctx))
+        ctx.reply(ctx.t("faq-fallback-human-handoff", **contact(ctx)))
         return
     # The handoff flow reads the question from the message, so it gets one with that text.
     ctx.event = dataclasses.replace(ctx.event, text=question)

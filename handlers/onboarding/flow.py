@@ -129,7 +129,7 @@ async def _redeem(ctx: Context, code: str) -> None:
         case Redeemed.ALREADY:
             ctx.say("onboarding-code-already", menu_keyboard(ctx))
         case Redeemed.RESIDENT:
-            assert invite is not None and invite.unit is not None
+            assert invite is not None and invite.unit is not None and invite.unit_id is not None
             compound = await ctx.session.get(Compound, invite.compound_id)
             residency = await residency_of(ctx.session, ctx.person.id, invite.unit_id)
             if residency is not None:

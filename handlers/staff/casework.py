@@ -264,7 +264,7 @@ async def _apply(
     try:
         change = await action(ctx.services.clock())
     except rules.CaseRefused as refused:
-        ctx.say(refused.reason, **_labels(ctx, refused.values))
+        ctx.reply(ctx.t(refused.reason, **_labels(ctx, refused.values)))
         return
     await publish(ctx, change)
     ctx.say(done_key, number=case.number)
@@ -293,7 +293,7 @@ async def reply_on_card(ctx: Context) -> bool:
             ctx.session, case, ctx.actor, text[:TEXT_MAX], ctx.services.clock(), question=False
         )
     except rules.CaseRefused as refused:
-        ctx.say(refused.reason, **_labels(ctx, refused.values))
+        ctx.reply(ctx.t(refused.reason, **_labels(ctx, refused.values)))
         return True
     await publish(ctx, change)
     ctx.say("casework-reply-sent", number=case.number)

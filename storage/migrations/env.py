@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.models import Base
@@ -13,7 +14,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _configure(connection) -> None:
+def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -27,7 +28,7 @@ def _configure(connection) -> None:
 async def _run_online() -> None:
     # connect_args come from storage.migrate.alembic_config (empty when run by the alembic CLI).
     engine = create_async_engine(
-        config.get_main_option("sqlalchemy.url"),
+        config.get_main_option("sqlalchemy.url") or "",
         connect_args=config.attributes.get("connect_args", {}),
     )
     try:

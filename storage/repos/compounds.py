@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,7 +91,7 @@ async def bound_compound_id(session: AsyncSession, chat_id: int) -> int | None:
     key = ("chat", chat_id)
     cached = cache.get(key)
     if cached is not MISSING:
-        return cached
+        return cast(int | None, cached)
     generation = cache.generation
     binding = await chat_binding(session, chat_id)
     value = binding.compound_id if binding else None
@@ -107,7 +107,7 @@ async def only_compound_id(session: AsyncSession) -> int | None:
         return only.id if only else None
     cached = cache.get("only")
     if cached is not MISSING:
-        return cached
+        return cast(int | None, cached)
     generation = cache.generation
     only = await only_compound(session)
     value = only.id if only else None

@@ -50,4 +50,4 @@ async def claim(session: AsyncSession, row_id: int, now: datetime) -> bool:
         .values(fired_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

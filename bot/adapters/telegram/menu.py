@@ -124,6 +124,7 @@ async def register_team_commands(
     manager commands, and each staff member (or manager) gets theirs in a private chat.
     `team` is (Telegram id, is manager). A chat Telegram does not know yet (someone who never
     opened the bot) is skipped; their menu is set at the next start."""
+    targets: list[tuple[int, bool, tuple[Audience, ...]]]
     targets = [(chat_id, True, MANAGERS) for chat_id in staff_chats]
     targets += [(user_id, False, MANAGERS if manager else STAFF) for user_id, manager in team]
     for chat_id, group, audiences in targets:

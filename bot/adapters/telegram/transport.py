@@ -34,6 +34,7 @@ from aiogram.types import (
     Message,
     ReplyParameters,
 )
+from aiogram.types.media_union import MediaUnion
 
 from bot.adapters.telegram.limits import MAX_ALBUM, MAX_TEXT, MAX_TOAST, fit, redact, split_text
 from bot.adapters.telegram.pacing import Pacer, Sleep
@@ -139,7 +140,7 @@ class TelegramTransport:
         if len(album) == 1:
             sent = await self._call(SendPhoto(photo=album[0], reply_parameters=reply, **common))
             return sent.message_id
-        media = [InputMediaPhoto(media=file_id) for file_id in album]
+        media: list[MediaUnion] = [InputMediaPhoto(media=file_id) for file_id in album]
         messages: list[Message] = await self._call(
             SendMediaGroup(media=media, reply_parameters=reply, **common)
         )
