@@ -308,9 +308,7 @@ async def list_cases(ctx: Context) -> None:
         ctx.say("casework-none-open-mine" if mine else "casework-none-open")
         return
     now = ctx.services.clock()
-    lines = [
-        ctx.t("casework-list-title-mine" if mine else "casework-list-title", count=len(cases))
-    ]
+    lines = [ctx.t("casework-list-title-mine" if mine else "casework-list-title", count=len(cases))]
     rows = []
     for case in cases:
         lines.append(
