@@ -54,7 +54,8 @@ class FormPress(ButtonData):
     nonce: str
 
 
-@dataclass(frozen=True, slots=True)
+# Not slotted: with slots, a frozen generic dataclass cannot be built as `Step[Pet](...)`.
+@dataclass(frozen=True)
 class Choice(Generic[D]):
     """A button field of a step: how its value is read (raising ValueError for a value no
     button of ours carries) and what choosing it does to the draft."""
@@ -64,7 +65,7 @@ class Choice(Generic[D]):
     take: Callable[[Context, D, Any], Awaitable[bool]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Step(Generic[D]):
     """One question of a form, named for what the resident is doing (`choosing_location`)."""
 
@@ -80,7 +81,7 @@ class Step(Generic[D]):
     exits: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Form(Generic[D]):
     """A form: its flow, its draft model and its steps, the last of which is always needed
     (the summary)."""
@@ -103,9 +104,6 @@ class Form(Generic[D]):
             for target, _ in step.exits:
                 if target != START and target not in names:
                     raise ValueError(f"form {self.flow!r}: {step.name} exits to {target!r}")
-
-    def step(self, name: str) -> Step[D]:
-        return next(s for s in self.steps if s.name == name)
 
     async def start(self, ctx: Context, draft: D) -> None:
         """Begins the conversation with `draft` and asks its first question."""
@@ -141,9 +139,6 @@ class Form(Generic[D]):
         if self.restart is not None:
             await self.restart(ctx)
         return None
-
-    def button(self, ctx: Context, label: str, field: str, value: object = "") -> Button:
-        return form_button(ctx, self.flow, label, field, value)
 
     async def _answered(self, ctx: Context, draft: D, moved: bool) -> None:
         if ctx.conversation.flow != self.flow:

@@ -65,7 +65,7 @@ class IntakeDraft(BaseModel):
 I = TypeVar("I", bound=IntakeDraft)  # noqa: E741
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # not slotted, so that `Intake[RepairDraft](...)` works too
 class Intake(Generic[I]):
     """One intake form's shared steps: its flow, texts, categories and summary."""
 
