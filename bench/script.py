@@ -10,16 +10,7 @@ from bot.engine.buttons import ButtonData, InvalidButton
 from bot.engine.registry import Flows
 from bot.engine.replies import Edit, Outbound, Send
 from handlers.cases.buttons import StaffAction, StaffPress
-from handlers.repairs.buttons import (
-    CategoryPress,
-    LocationPress,
-    PhotosDonePress,
-    ReviewChoice,
-    ReviewPress,
-    UrgencyPress,
-    VisitPress,
-)
-from storage.models import Urgency
+from handlers.forms import FormPress
 
 Choice = Callable[[ButtonData], bool]
 
@@ -38,15 +29,29 @@ class Step:
     choose: Choice | None = None
 
 
+def repair_button(field: str, value: str | None = None) -> Choice:
+    """A repair form button answering `field` (with `value`, when given)."""
+    return lambda b: (
+        isinstance(b, FormPress)
+        and b.form == "repair"
+        and b.field == field
+        and (value is None or b.value == value)
+    )
+
+
+def own_home(data: ButtonData) -> bool:
+    return repair_button("location")(data) and data.value != ""  # type: ignore[attr-defined]
+
+
 REPAIR_FORM: tuple[Step, ...] = (
     Step(command="repair"),
-    Step(choose=lambda b: isinstance(b, CategoryPress) and b.category == "plumbing"),
-    Step(choose=lambda b: isinstance(b, LocationPress) and b.unit_id is not None),
+    Step(choose=repair_button("category", "plumbing")),
+    Step(choose=own_home),
     Step(text="厨房水管漏水，地上都是水"),
-    Step(choose=lambda b: isinstance(b, PhotosDonePress)),
-    Step(choose=lambda b: isinstance(b, UrgencyPress) and b.urgency is Urgency.NORMAL),
-    Step(choose=lambda b: isinstance(b, VisitPress) and b.window == "anytime"),
-    Step(choose=lambda b: isinstance(b, ReviewPress) and b.choice is ReviewChoice.SUBMIT),
+    Step(choose=repair_button("photos_done")),
+    Step(choose=repair_button("urgency", "normal")),
+    Step(choose=repair_button("visit_window", "anytime")),
+    Step(choose=repair_button("review", "s")),
 )
 
 

@@ -51,6 +51,9 @@ class Command:
 class Flows:
     commands: dict[str, Command] = field(default_factory=dict)
     presses: dict[type[ButtonData], PressHandler] = field(default_factory=dict)
+    # The buttons of declarative forms share one button type; its press names the form and
+    # the field it answers, and is handed to the handler registered for that pair.
+    form_fields: dict[tuple[str, str], PressHandler] = field(default_factory=dict)
     steps: dict[tuple[str, str], Handler] = field(default_factory=dict)
     intents: dict[str, Handler] = field(default_factory=dict)
     interrupts: list[Interrupt] = field(default_factory=list)
@@ -83,6 +86,12 @@ class Flows:
     def press(self, button: type[ButtonData], handler: PressHandler) -> None:
         self.buttons.register(button)
         self.presses[button] = handler
+
+    def form_field(self, form: str, field: str, handler: PressHandler) -> None:
+        """The handler of a form button that answers `field` of `form`."""
+        if (form, field) in self.form_fields:
+            raise ValueError(f"form {form!r} registers field {field!r} twice")
+        self.form_fields[(form, field)] = handler
 
     def step(self, flow: str, step: str, handler: Handler) -> None:
         self.steps[(flow, step)] = handler

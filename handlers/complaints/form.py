@@ -1,59 +1,21 @@
-"""The complaint form: its buttons, the questions only it asks (anonymity, mediation), and
-which step comes next. What it shares with the repair form is in `handlers.intake.form`.
-
-Like the repair form it lives in the conversation's data and `advance` asks for the first
-thing still missing, so editing a field from the summary leads back to the summary.
+"""The complaint form's draft and the questions only it asks (anonymity, mediation). What it
+shares with the repair form is in `handlers.intake.form`; its step list is in
+`handlers.complaints.flow`.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
-from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.replies import keyboard
 from handlers.cases.categories import COMPLAINT_CATEGORIES, MEDIATION_CATEGORIES
-from handlers.intake.form import Form
+from handlers.intake.form import Intake, IntakeDraft, category_of
 
 FLOW = "complaint"
 CHOOSING_ANONYMITY = "choosing_anonymity"
 CHOOSING_MEDIATION = "choosing_mediation"
-
-
-@dataclass(frozen=True, slots=True)
-class CategoryPress(ButtonData):
-    prefix = "cpc"
-    category: str
-    nonce: str
-
-
-@dataclass(frozen=True, slots=True)
-class KeepTextPress(ButtonData):
-    """Use what the resident wrote before the form started as the description."""
-
-    prefix = "cpk"
-    nonce: str
-
-
-@dataclass(frozen=True, slots=True)
-class PhotosDonePress(ButtonData):
-    prefix = "cpp"
-    nonce: str
-
-
-@dataclass(frozen=True, slots=True)
-class AnonymityPress(ButtonData):
-    prefix = "cpa"
-    anonymous: bool
-    nonce: str
-
-
-@dataclass(frozen=True, slots=True)
-class MediationPress(ButtonData):
-    prefix = "cpm"
-    requested: bool
-    nonce: str
+ComplaintCategory = category_of(COMPLAINT_CATEGORIES)
 
 
 class ReviewChoice(enum.StrEnum):
@@ -65,80 +27,73 @@ class ReviewChoice(enum.StrEnum):
     MEDIATION = "m"
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewPress(ButtonData):
-    prefix = "cpr"
-    choice: ReviewChoice
-    nonce: str
+class ComplaintDraft(IntakeDraft):
+    """A complaint as far as the resident has filled it in."""
+
+    category: ComplaintCategory | None = None
+    anonymous: bool | None = None  # hidden from staff (managers still see who filed it)
+    mediation: bool | None = None  # a manager mediates between neighbours
+
+    @property
+    def offers_mediation(self) -> bool:
+        """Disputes between neighbours can be mediated; a parking or staff complaint cannot."""
+        return self.category in MEDIATION_CATEGORIES
 
 
-def offers_mediation(category: str | None) -> bool:
-    """Disputes between neighbours can be mediated; a parking or staff complaint cannot."""
-    return category in MEDIATION_CATEGORIES
+async def ask_anonymity(ctx: Context, draft: ComplaintDraft) -> None:
+    _ask_yes_no(ctx, "anonymous")
 
 
-async def advance(ctx: Context) -> None:
-    """Asks for the first thing the complaint still lacks; shows the summary when complete."""
-    data = ctx.conversation.data
-    if not data.get("category"):
-        FORM.ask_category(ctx)
-    elif not data.get("description"):
-        FORM.ask_description(ctx)
-    elif not data.get("photos_done"):
-        FORM.ask_photos(ctx)
-    elif data.get("anonymous") is None:
-        _ask_yes_no(ctx, CHOOSING_ANONYMITY, "anonymous", AnonymityPress)
-    elif offers_mediation(data["category"]) and data.get("mediation") is None:
-        _ask_yes_no(ctx, CHOOSING_MEDIATION, "mediation", MediationPress)
-    else:
-        edits = [ReviewChoice.CATEGORY, ReviewChoice.DESCRIPTION, ReviewChoice.PHOTOS]
-        edits.append(ReviewChoice.ANONYMITY)
-        if offers_mediation(data["category"]):
-            edits.append(ReviewChoice.MEDIATION)
-        FORM.show_summary(ctx, edits)
+async def ask_mediation(ctx: Context, draft: ComplaintDraft) -> None:
+    _ask_yes_no(ctx, "mediation")
 
 
-def _ask_yes_no(ctx: Context, step: str, field: str, press: type[ButtonData]) -> None:
+def _ask_yes_no(ctx: Context, field: str) -> None:
     """Asks whether the complaint should be anonymous, or mediated: Yes and No buttons."""
-    ctx.conversation.goto(step)
-    nonce = ctx.conversation.nonce
     ctx.say(
         f"complaint-ask-{field}",
         keyboard(
-            [ctx.button(ctx.t(f"complaint-{field}-yes"), press(True, nonce))],
-            [ctx.button(ctx.t(f"complaint-{field}-no"), press(False, nonce))],
+            [INTAKE.button(ctx, ctx.t(f"complaint-{field}-yes"), field, True)],
+            [INTAKE.button(ctx, ctx.t(f"complaint-{field}-no"), field, False)],
         ),
     )
 
 
-def summary_text(ctx: Context) -> str:
-    data = ctx.conversation.data
+def yes_no(value: bool | None) -> str:
+    return "yes" if value else "no"
+
+
+def summary_text(ctx: Context, draft: ComplaintDraft) -> str:
+    # Shown only once every field is filled in; the fallback merely keeps the types honest.
+    category = INTAKE.category_name(ctx, draft.category or "other")
     lines = [
-        ctx.t("complaint-field-category", value=FORM.category_name(ctx, data["category"])),
-        ctx.t("complaint-field-description", value=data["description"]),
-        ctx.t("complaint-field-photos", count=len(data.get("photos", []))),
-        ctx.t("complaint-field-anonymous", anonymous="yes" if data.get("anonymous") else "no"),
+        ctx.t("complaint-field-category", value=category),
+        ctx.t("complaint-field-description", value=draft.description or ""),
+        ctx.t("complaint-field-photos", count=len(draft.photos)),
+        ctx.t("complaint-field-anonymous", anonymous=yes_no(draft.anonymous)),
     ]
-    if offers_mediation(data["category"]):
-        lines.append(
-            ctx.t("complaint-field-mediation", requested="yes" if data.get("mediation") else "no")
-        )
+    if draft.offers_mediation:
+        lines.append(ctx.t("complaint-field-mediation", requested=yes_no(draft.mediation)))
     return "\n".join(lines)
 
 
-FORM = Form(
+def summary_edits(draft: ComplaintDraft) -> list[ReviewChoice]:
+    edits = [ReviewChoice.CATEGORY, ReviewChoice.DESCRIPTION, ReviewChoice.PHOTOS]
+    edits.append(ReviewChoice.ANONYMITY)
+    if draft.offers_mediation:
+        edits.append(ReviewChoice.MEDIATION)
+    return edits
+
+
+INTAKE: Intake[ComplaintDraft] = Intake(
     flow=FLOW,
     command="complain",
     name="complaint",
     categories=COMPLAINT_CATEGORIES,
-    advance=advance,
     summary=summary_text,
-    category_press=CategoryPress,
-    keep_text_press=KeepTextPress,
-    photos_done_press=PhotosDonePress,
-    review_press=ReviewPress,
+    edits=summary_edits,
     submit_choice=ReviewChoice.SUBMIT,
-    # What each edit button clears; `advance` then asks for it again and returns to the summary.
+    # What each edit button clears; the form then asks for it again and returns to the summary.
     clears={
         ReviewChoice.CATEGORY: ("category", "mediation"),
         ReviewChoice.DESCRIPTION: ("description", "earlier_text"),

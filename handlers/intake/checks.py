@@ -77,10 +77,10 @@ def done_label(ctx: Context, photos: list[str]) -> str:
     return ctx.t("intake-photos-done" if photos else "intake-photos-skip")
 
 
-async def filing_compound(ctx: Context, draft: Draft | None) -> Compound | None:
+async def filing_compound(ctx: Context, compound_id: int, draft: Draft | None) -> Compound | None:
     """The compound a finished form files its case in. None when what the form held no longer
     holds, or the resident no longer lives there: the form ends and they are told it was lost."""
-    compound = await ctx.session.get(Compound, ctx.conversation.data.get("compound_id"))
+    compound = await ctx.session.get(Compound, compound_id)
     if draft is None or compound is None or not ctx.actor.is_resident(compound.id):
         ctx.conversation.finish()
         ctx.say("common-conversation-lost")

@@ -1,35 +1,22 @@
-"""The repair form: the questions only it asks (location, common area, duplicates, urgency,
-visit window), and which step comes next. What it shares with the complaint form is in
-`handlers.intake.form`.
+"""The repair form's draft and the questions only it asks (location, common area, duplicates,
+urgency, visit window). What it shares with the complaint form is in `handlers.intake.form`;
+its step list is in `handlers.repairs.flow`.
 
-The form lives in the conversation's data, so a half-filled report survives a restart. After
-every answer `advance` asks for the first thing still missing; editing a field from the
-summary clears it, so the same rule brings the resident back to the summary afterwards.
+The draft lives in the conversation's data, so a half-filled report survives a restart.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import enum
 
+from pydantic import Field
 from sqlalchemy import select
 
 from bot.engine.context import Context
 from bot.engine.replies import keyboard
 from handlers.cases.categories import REPAIR_CATEGORIES
-from handlers.intake.form import CHOOSING_CATEGORY, Form
-from handlers.repairs.buttons import (
-    BuildingPress,
-    CategoryPress,
-    DuplicatePress,
-    GuessPress,
-    KeepTextPress,
-    LocationPress,
-    PhotosDonePress,
-    ReviewChoice,
-    ReviewPress,
-    UrgencyPress,
-    VisitPress,
-)
+from handlers.intake.checks import PLACE_MAX
+from handlers.intake.form import Intake, IntakeDraft, category_of
 from handlers.widgets import in_rows
 from storage.models import Building, Case, Urgency
 from storage.repos.cases import open_duplicates
@@ -41,138 +28,130 @@ DECIDING_ON_DUPLICATE = "deciding_on_duplicate"
 CHOOSING_URGENCY = "choosing_urgency"
 CHOOSING_VISIT_WINDOW = "choosing_visit_window"
 
-VISIT_WINDOWS = ("anytime", "morning", "afternoon", "evening", "weekend")
 URGENCIES = (Urgency.NORMAL, Urgency.URGENT, Urgency.EMERGENCY)
 # Faults that are never inside a home: the location question is skipped for them.
 COMMON_AREA_ONLY = frozenset({"lift", "lighting", "greening", "cleaning"})
+RepairCategory = category_of(REPAIR_CATEGORIES)
+
+
+class VisitWindow(enum.StrEnum):
+    ANYTIME = "anytime"
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+    WEEKEND = "weekend"
+
+
+class ReviewChoice(enum.StrEnum):
+    SUBMIT = "s"
+    CATEGORY = "c"
+    LOCATION = "l"
+    DESCRIPTION = "d"
+    PHOTOS = "p"
+    URGENCY = "u"
+    VISIT = "v"
+
+
+class RepairDraft(IntakeDraft):
+    """A repair report as far as the resident has filled it in."""
+
+    category: RepairCategory | None = None
+    guess: RepairCategory | None = None  # guessed from their words, to be confirmed
+    unit_id: int | None = None  # one of their homes; None for a common area
+    common: bool = False  # they chose a common area
+    building: str | None = None
+    place: str | None = Field(default=None, min_length=1, max_length=PLACE_MAX)
+    offered: list[int] = Field(default_factory=list)  # open cases just offered to follow
+    declined: list[int] = Field(default_factory=list)  # open cases they said are another fault
+    urgency: Urgency | None = None
+    visit_window: VisitWindow | None = None
+
+    @property
+    def in_common_area(self) -> bool:
+        """Not in a home: chosen so, or a fault that is never inside one."""
+        return self.unit_id is None and (self.common or self.category in COMMON_AREA_ONLY)
 
 
 def category_name(ctx: Context, category: str) -> str:
-    return FORM.category_name(ctx, category)
+    return INTAKE.category_name(ctx, category)
 
 
-def location_name(ctx: Context, data: dict[str, Any]) -> str:
-    unit_id = data.get("unit_id")
-    if unit_id is not None:
-        label = next((u.label for u in ctx.actor.units if u.id == unit_id), "—")
+def location_name(ctx: Context, draft: RepairDraft) -> str:
+    if draft.unit_id is not None:
+        label = next((u.label for u in ctx.actor.units if u.id == draft.unit_id), "—")
         return ctx.t("case-location-unit", unit=label)
-    return ctx.t(
-        "case-location-common", building=data.get("building") or "—", place=data.get("place") or ""
-    )
+    return ctx.t("case-location-common", building=draft.building or "—", place=draft.place or "")
 
 
-async def advance(ctx: Context) -> None:
-    """Asks for the first thing the report still lacks; shows the summary when complete."""
-    data = ctx.conversation.data
-    if not data.get("category"):
-        ask_category(ctx)
-    elif data.get("unit_id") is None and not data.get("common"):
-        if data["category"] in COMMON_AREA_ONLY:
-            ctx.conversation.update(common=True)
-            await advance(ctx)
-        else:
-            ask_location(ctx)
-    elif data.get("common") and not data.get("building"):
-        await ask_building(ctx)
-    elif data.get("common") and not data.get("place"):
-        ask_place(ctx)
-    elif data.get("common") and await offer_duplicates(ctx):
-        return
-    elif not data.get("description"):
-        FORM.ask_description(ctx)
-    elif not data.get("photos_done"):
-        FORM.ask_photos(ctx)
-    elif not data.get("urgency"):
-        ask_urgency(ctx)
-    elif data.get("unit_id") is not None and not data.get("visit_window"):
-        ask_visit(ctx)
-    else:
-        edits = [ReviewChoice.CATEGORY, ReviewChoice.LOCATION, ReviewChoice.DESCRIPTION]
-        edits += [ReviewChoice.PHOTOS, ReviewChoice.URGENCY]
-        if data.get("unit_id") is not None:
-            edits.append(ReviewChoice.VISIT)
-        FORM.show_summary(ctx, edits)
-
-
-def ask_category(ctx: Context) -> None:
+async def ask_category(ctx: Context, draft: RepairDraft) -> None:
     """Confirms the category guessed from the resident's words, or lists them all."""
-    guess = ctx.conversation.data.get("guess")
-    if not guess:
-        FORM.ask_category(ctx)
+    if not draft.guess:
+        await INTAKE.ask_category(ctx, draft)
         return
-    ctx.conversation.goto(CHOOSING_CATEGORY)
-    nonce = ctx.conversation.nonce
     ctx.say(
         "repair-guess",
         keyboard(
-            [ctx.button(ctx.t("repair-guess-yes"), GuessPress(True, nonce))],
-            [ctx.button(ctx.t("repair-guess-other"), GuessPress(False, nonce))],
+            [INTAKE.button(ctx, ctx.t("repair-guess-yes"), "guess", True)],
+            [INTAKE.button(ctx, ctx.t("repair-guess-other"), "guess", False)],
         ),
-        category=category_name(ctx, guess),
+        category=category_name(ctx, draft.guess),
     )
 
 
-def ask_location(ctx: Context) -> None:
-    ctx.conversation.goto(CHOOSING_LOCATION)
-    nonce = ctx.conversation.nonce
+async def ask_location(ctx: Context, draft: RepairDraft) -> None:
     rows = [
-        [ctx.button(ctx.t("repair-my-unit", unit=unit.label), LocationPress(unit.id, nonce))]
+        [INTAKE.button(ctx, ctx.t("repair-my-unit", unit=unit.label), "location", unit.id)]
         for unit in ctx.actor.units
     ]
-    rows.append([ctx.button(ctx.t("repair-common-area"), LocationPress(None, nonce))])
+    rows.append([INTAKE.button(ctx, ctx.t("repair-common-area"), "location", None)])
     ctx.say("repair-ask-location", keyboard(*rows))
 
 
-async def buildings(ctx: Context) -> list[Building]:
+async def buildings(ctx: Context, compound_id: int) -> list[Building]:
     rows = await ctx.session.scalars(
-        select(Building)
-        .where(Building.compound_id == ctx.conversation.data["compound_id"])
-        .order_by(Building.name)
+        select(Building).where(Building.compound_id == compound_id).order_by(Building.name)
     )
     return list(rows)
 
 
-async def ask_building(ctx: Context) -> None:
-    ctx.conversation.goto(NAMING_COMMON_AREA)
-    nonce = ctx.conversation.nonce
+async def ask_common_area(ctx: Context, draft: RepairDraft) -> None:
+    """The building, by button; then the floor or place in or around it, as text."""
+    if draft.building:
+        ctx.say("repair-ask-place", building=draft.building)
+        return
     buttons = [
-        ctx.button(ctx.t("repair-building", building=b.name), BuildingPress(b.id, nonce))
-        for b in await buildings(ctx)
+        INTAKE.button(ctx, ctx.t("repair-building", building=b.name), "building", b.id)
+        for b in await buildings(ctx, draft.compound_id)
     ]
     ctx.say("repair-ask-building", keyboard(*in_rows(buttons, 3)))
 
 
-def ask_place(ctx: Context) -> None:
-    ctx.conversation.goto(NAMING_COMMON_AREA)
-    ctx.say("repair-ask-place", building=ctx.conversation.data["building"])
-
-
-async def offer_duplicates(ctx: Context) -> bool:
+async def offer_duplicates(ctx: Context, draft: RepairDraft) -> bool:
     """Offers to follow an open case about the same fault in the same building, instead of
     opening another. False when there is none the resident has not already declined."""
-    data = ctx.conversation.data
+    if not (draft.building and draft.category):
+        return False
     found = await open_duplicates(
         ctx.session,
-        compound_id=data["compound_id"],
-        building=data["building"],
-        category=data["category"],
+        compound_id=draft.compound_id,
+        building=draft.building,
+        category=draft.category,
     )
-    declined = set(data.get("declined", []))
-    cases = [c for c in found if c.id not in declined]
+    cases = [c for c in found if c.id not in draft.declined]
     if not cases:
         return False
-    ctx.conversation.goto(DECIDING_ON_DUPLICATE, offered=[c.id for c in cases])
-    nonce = ctx.conversation.nonce
+    ctx.conversation.goto(DECIDING_ON_DUPLICATE)  # also when offered again at Submit
+    draft.offered = [c.id for c in cases]
     rows = [
-        [ctx.button(ctx.t("repair-follow", number=c.number), DuplicatePress(c.id, nonce))]
+        [INTAKE.button(ctx, ctx.t("repair-follow", number=c.number), "duplicate", c.id)]
         for c in cases
     ]
-    rows.append([ctx.button(ctx.t("repair-file-anyway"), DuplicatePress(None, nonce))])
+    rows.append([INTAKE.button(ctx, ctx.t("repair-file-anyway"), "duplicate", None)])
     ctx.say(
         "repair-duplicates",
         keyboard(*rows),
-        building=data["building"],
-        category=category_name(ctx, data["category"]),
+        building=draft.building,
+        category=category_name(ctx, draft.category),
         cases="\n".join(_duplicate_line(ctx, c) for c in cases),
     )
     return True
@@ -189,47 +168,48 @@ def _duplicate_line(ctx: Context, case: Case) -> str:
     )
 
 
-def ask_urgency(ctx: Context) -> None:
-    ctx.conversation.goto(CHOOSING_URGENCY)
-    nonce = ctx.conversation.nonce
-    rows = [[ctx.button(ctx.t(f"urgency-{u.value}"), UrgencyPress(u, nonce))] for u in URGENCIES]
+async def ask_urgency(ctx: Context, draft: RepairDraft) -> None:
+    rows = [[INTAKE.button(ctx, ctx.t(f"urgency-{u.value}"), "urgency", u)] for u in URGENCIES]
     ctx.say("repair-ask-urgency", keyboard(*rows))
 
 
-def ask_visit(ctx: Context) -> None:
-    ctx.conversation.goto(CHOOSING_VISIT_WINDOW)
-    nonce = ctx.conversation.nonce
-    buttons = [ctx.button(ctx.t(f"visit-{w}"), VisitPress(w, nonce)) for w in VISIT_WINDOWS]
+async def ask_visit(ctx: Context, draft: RepairDraft) -> None:
+    buttons = [INTAKE.button(ctx, ctx.t(f"visit-{w}"), "visit_window", w) for w in VisitWindow]
     ctx.say("repair-ask-visit", keyboard(buttons[:1], buttons[1:3], buttons[3:]))
 
 
-def summary_text(ctx: Context) -> str:
-    data = ctx.conversation.data
+def summary_text(ctx: Context, draft: RepairDraft) -> str:
+    # Shown only once every field is filled in; the fallbacks merely keep the types honest.
     lines = [
-        ctx.t("repair-field-category", value=category_name(ctx, data["category"])),
-        ctx.t("repair-field-location", value=location_name(ctx, data)),
-        ctx.t("repair-field-description", value=data["description"]),
-        ctx.t("repair-field-photos", count=len(data.get("photos", []))),
-        ctx.t("repair-field-urgency", value=ctx.t(f"urgency-{data['urgency']}")),
+        ctx.t("repair-field-category", value=category_name(ctx, draft.category or "other")),
+        ctx.t("repair-field-location", value=location_name(ctx, draft)),
+        ctx.t("repair-field-description", value=draft.description or ""),
+        ctx.t("repair-field-photos", count=len(draft.photos)),
+        ctx.t("repair-field-urgency", value=ctx.t(f"urgency-{draft.urgency or Urgency.NORMAL}")),
     ]
-    if data.get("unit_id") is not None:
-        lines.append(ctx.t("repair-field-visit", value=ctx.t(f"visit-{data['visit_window']}")))
+    if draft.unit_id is not None:
+        window = draft.visit_window or VisitWindow.ANYTIME
+        lines.append(ctx.t("repair-field-visit", value=ctx.t(f"visit-{window}")))
     return "\n".join(lines)
 
 
-FORM = Form(
+def summary_edits(draft: RepairDraft) -> list[ReviewChoice]:
+    edits = [ReviewChoice.CATEGORY, ReviewChoice.LOCATION, ReviewChoice.DESCRIPTION]
+    edits += [ReviewChoice.PHOTOS, ReviewChoice.URGENCY]
+    if draft.unit_id is not None:
+        edits.append(ReviewChoice.VISIT)
+    return edits
+
+
+INTAKE: Intake[RepairDraft] = Intake(
     flow=FLOW,
     command="repair",
     name="repair",
     categories=REPAIR_CATEGORIES,
-    advance=advance,
     summary=summary_text,
-    category_press=CategoryPress,
-    keep_text_press=KeepTextPress,
-    photos_done_press=PhotosDonePress,
-    review_press=ReviewPress,
+    edits=summary_edits,
     submit_choice=ReviewChoice.SUBMIT,
-    # What each edit button clears; `advance` then asks for it again and returns to the summary.
+    # What each edit button clears; the form then asks for it again and returns to the summary.
     clears={
         ReviewChoice.CATEGORY: ("category", "guess"),
         ReviewChoice.LOCATION: ("unit_id", "common", "building", "place"),

@@ -66,9 +66,14 @@ class ConversationState:
             return None
 
     def keep(self, draft: BaseModel) -> None:
-        """Stores the draft as JSON, keeping the engine's own keys."""
+        """Stores the draft as JSON, keeping the engine's own keys. A draft equal to the stored
+        one changes nothing: an answer that was refused must not count as a new question (the
+        engine remembers the last question only when the state changed)."""
         engine_keys = {k: v for k, v in self.data.items() if k.startswith(ENGINE_KEY_PREFIX)}
-        self.data = {**draft.model_dump(mode="json"), **engine_keys}
+        fields = draft.model_dump(mode="json")
+        if fields == {k: v for k, v in self.data.items() if k not in engine_keys}:
+            return
+        self.data = {**fields, **engine_keys}
         self.changed = True
 
     def finish(self) -> None:
