@@ -6,16 +6,21 @@ shares with the repair form is in `handlers.intake.form`; its step list is in
 from __future__ import annotations
 
 import enum
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from bot.engine.context import Context
 from bot.engine.replies import keyboard
 from handlers.cases.categories import COMPLAINT_CATEGORIES, MEDIATION_CATEGORIES
-from handlers.intake.form import Intake, IntakeDraft, category_of
+from handlers.forms import one_of
+from handlers.intake.form import Intake, IntakeDraft
 
 FLOW = "complaint"
 CHOOSING_ANONYMITY = "choosing_anonymity"
 CHOOSING_MEDIATION = "choosing_mediation"
-ComplaintCategory = category_of(COMPLAINT_CATEGORIES)
+# Text that must be one of the complaint categories.
+ComplaintCategory = Annotated[str, AfterValidator(one_of(COMPLAINT_CATEGORIES))]
 
 
 class ReviewChoice(enum.StrEnum):

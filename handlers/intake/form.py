@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.engine.context import Context
 from bot.engine.replies import Button, keyboard
@@ -41,11 +41,6 @@ ADDING_PHOTOS = "adding_photos"
 CONFIRMING = "confirming"
 
 Description = Annotated[str, Field(min_length=1, max_length=DESCRIPTION_MAX)]
-
-
-def category_of(categories: tuple[str, ...]) -> Any:
-    """The type of a category field: text that must be one of `categories`."""
-    return Annotated[str, AfterValidator(one_of(categories))]
 
 
 class IntakeDraft(BaseModel):

@@ -8,18 +8,20 @@ The draft lives in the conversation's data, so a half-filled report survives a r
 from __future__ import annotations
 
 import enum
+from typing import Annotated
 
-from pydantic import Field
-from sqlalchemy import select
+from pydantic import AfterValidator, Field
 
 from bot.engine.context import Context
 from bot.engine.replies import keyboard
 from handlers.cases.categories import REPAIR_CATEGORIES
+from handlers.forms import one_of
 from handlers.intake.checks import PLACE_MAX
-from handlers.intake.form import Intake, IntakeDraft, category_of
+from handlers.intake.form import Intake, IntakeDraft
 from handlers.widgets import in_rows
 from storage.models import Building, Case, Urgency
 from storage.repos.cases import open_duplicates
+from storage.repos.compounds import buildings_of
 
 FLOW = "repair"
 CHOOSING_LOCATION = "choosing_location"
@@ -31,7 +33,8 @@ CHOOSING_VISIT_WINDOW = "choosing_visit_window"
 URGENCIES = (Urgency.NORMAL, Urgency.URGENT, Urgency.EMERGENCY)
 # Faults that are never inside a home: the location question is skipped for them.
 COMMON_AREA_ONLY = frozenset({"lift", "lighting", "greening", "cleaning"})
-RepairCategory = category_of(REPAIR_CATEGORIES)
+# Text that must be one of the repair categories.
+RepairCategory = Annotated[str, AfterValidator(one_of(REPAIR_CATEGORIES))]
 
 
 class VisitWindow(enum.StrEnum):
@@ -108,10 +111,7 @@ async def ask_location(ctx: Context, draft: RepairDraft) -> None:
 
 
 async def buildings(ctx: Context, compound_id: int) -> list[Building]:
-    rows = await ctx.session.scalars(
-        select(Building).where(Building.compound_id == compound_id).order_by(Building.name)
-    )
-    return list(rows)
+    return await buildings_of(ctx.session, compound_id)
 
 
 async def ask_common_area(ctx: Context, draft: RepairDraft) -> None:
