@@ -18,16 +18,14 @@ instead of opening another one. Without a known compound only the instructions a
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-
-from sqlalchemy import select
+from datetime import timedelta
 
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from handlers.case_replies import publish
 from handlers.cases import rules
-from storage.models import Building, Case, CaseKind, Compound, Unit, Urgency
-from storage.repos.cases import OPEN_STATUSES, load_case
+from storage.models import Building, CaseKind, Compound, Unit, Urgency
+from storage.repos.cases import recent_open_case
 
 INTENT = "emergency.report"
 CATEGORY = "emergency"
@@ -107,7 +105,13 @@ async def report(ctx: Context) -> None:
         ctx.say("emergency-no-compound")
         return
     now = ctx.services.clock()
-    recent = await _recent_case(ctx, compound, now)
+    recent = await recent_open_case(
+        ctx.session,
+        compound_id=compound.id,
+        resident_id=ctx.person.id,
+        kind=CaseKind.EMERGENCY,
+        since=now - FOLLOW_UP_WINDOW,
+    )
     if recent is not None:
         await publish(ctx, rules.add_detail(ctx.session, recent, ctx.actor, now, text=text))
         ctx.say("emergency-updated", number=recent.number)
@@ -157,23 +161,6 @@ async def _building_of(ctx: Context, unit: Unit | None) -> str | None:
         return None
     building = await ctx.session.get(Building, unit.building_id)
     return building.name if building is not None else None
-
-
-async def _recent_case(ctx: Context, compound: Compound, now: datetime) -> Case | None:
-    """This person's emergency case in this compound opened a moment ago and still open."""
-    case_id = await ctx.session.scalar(
-        select(Case.id)
-        .where(
-            Case.compound_id == compound.id,
-            Case.resident_id == ctx.person.id,
-            Case.kind == CaseKind.EMERGENCY,
-            Case.status.in_(OPEN_STATUSES),
-            Case.created_at >= now - FOLLOW_UP_WINDOW,
-        )
-        .order_by(Case.created_at.desc())
-        .limit(1)
-    )
-    return await load_case(ctx.session, case_id, lock=True) if case_id is not None else None
 
 
 def register(flows: Flows) -> None:
