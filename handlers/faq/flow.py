@@ -101,7 +101,7 @@ async def reply(ctx: Context, decision: Decision) -> None:
     """Says what the decision calls for: an answer, a choice, a flow, or the office contact."""
     intent = decision.intent
     if intent == EMERGENCY:
-        await report_emergency(ctx, decision.emergency)
+        await report_emergency(ctx, decision.hazards[0] if decision.hazards else None)
     elif intent == "smalltalk":
         await _smalltalk(ctx, decision.smalltalk or "greeting")
     elif intent in COMMANDS:
@@ -139,7 +139,7 @@ async def emergency_interrupt(ctx: Context) -> bool:
         return False
     decision = router_for(ctx).route(text, compound=kb_values(ctx), locale_hint=ctx.locale)
     ctx.locale = decision.locale
-    await report_emergency(ctx, decision.emergency)
+    await report_emergency(ctx, decision.hazards[0] if decision.hazards else None)
     return True
 
 
