@@ -1,7 +1,8 @@
 """The router: one message in, one decision out (docs/ask-json.md).
 
 In order:
-1. an emergency in progress goes to `emergency.report`, whatever else the message says;
+1. an emergency in progress goes to `emergency.report`, whatever else the message says, with
+   every kind of hazard it speaks of and the place or building it names;
 2. smalltalk (greetings, thanks, "help") is recognised as a whole message;
 3. actionable intents (repair, own fees, complaint, events, a human) are scored from cues and
    from example phrasings, the knowledge base from its phrasings; the stronger side wins;
@@ -70,9 +71,14 @@ class Decision:
     # Intents offered as buttons under an answer ("report a repair" under who pays for a leak).
     actions: tuple[str, ...] = ()
     locale: str = "zh"
-    # The kind of emergency the message speaks of (fire, gas, ...); also set when the wording
-    # made it a general question, so the reply can still add the emergency numbers.
-    emergency: str | None = None
+    # The kinds of emergency the message speaks of (fire, gas, ...), most pressing first
+    # (intents/emergency.yaml, `priority`); also set when the wording made it a general
+    # question, so the reply can still add the emergency numbers.
+    hazards: tuple[str, ...] = ()
+    # For an emergency: the common place (intents/emergency.yaml, `places`) and the building
+    # the message names, where the emergency is; None when it names none.
+    place: str | None = None
+    building: str | None = None
     # For smalltalk: greeting, thanks, help or who.
     smalltalk: str | None = None
 
@@ -140,9 +146,11 @@ class Router:
                 topic=None,
                 score=1.0,
                 outcome="flow",
-                emergency=found.kind,
+                hazards=found.kinds,
+                place=self.rules.emergency.place_in(prepared),
+                building=self.rules.emergency.building_in(prepared),
             )
-        emergency = found.kind if found is not None else None
+        hazards = found.kinds if found is not None else ()
         if self.rules.is_smalltalk(prepared):
             return Decision(
                 **base,
@@ -162,9 +170,9 @@ class Router:
                 topic=None,
                 score=min(intent_score, 1.0),
                 outcome="flow",
-                emergency=emergency,
+                hazards=hazards,
             )
-        return self._faq(base, topics, compound, emergency)
+        return self._faq(base, topics, compound, hazards)
 
     def _actionable(
         self, prepared: str, hits: list[Hit], topics: list[Hit]
@@ -198,7 +206,7 @@ class Router:
         base: dict[str, Any],
         topics: list[Hit],
         compound: Mapping[str, Any] | None,
-        emergency: str | None,
+        hazards: tuple[str, ...],
     ) -> Decision:
         if not topics or topics[0].score < UNKNOWN_BELOW:
             return Decision(
@@ -207,7 +215,7 @@ class Router:
                 topic=None,
                 score=topics[0].score if topics else 0.0,
                 outcome="handoff",
-                emergency=emergency,
+                hazards=hazards,
             )
         best = topics[0]
         second = topics[1].score if len(topics) > 1 else 0.0
@@ -229,7 +237,7 @@ class Router:
             alternatives=alternatives,
             answer=answer,
             actions=self.knowledge.entries[best.label].actions,
-            emergency=emergency,
+            hazards=hazards,
         )
 
 

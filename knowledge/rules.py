@@ -1,7 +1,8 @@
 """The hand-written part of routing, read from `knowledge/intents/*.yaml`.
 
-- Emergencies: patterns per kind (fire, smoke, gas, trapped, flood, shock, violence, medical),
-  with the wording that turns an emergency word into a general question ("电梯困人怎么办").
+- Emergencies: patterns per kind (fire, smoke, gas, trapped, flood, shock, violence, medical)
+  in order of priority, the wording that turns an emergency word into a general question
+  ("电梯困人怎么办"), and the common places and buildings a report may name ("楼道", "3号楼").
 - Actionable intents (repair, fee, complaint, event, handoff): weighted cue patterns and
   example phrasings. Cues carry what examples cannot: "我家...欠" is about the resident's own
   bill whatever the words around it.
@@ -30,16 +31,30 @@ def _compile(patterns: list[str] | str) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in items)) if items else None
 
 
+def _per_name(data: Mapping[str, Mapping[str, list[str]]]) -> dict[str, re.Pattern[str]]:
+    """One pattern per name from its patterns in every language, in the order given."""
+    compiled = {
+        name: _compile([p for patterns in per_locale.values() for p in patterns])
+        for name, per_locale in data.items()
+    }
+    return {name: pattern for name, pattern in compiled.items() if pattern is not None}
+
+
 @dataclass(frozen=True, slots=True)
 class EmergencyMatch:
-    """An emergency word was found; `guarded` when the wording makes it a general question."""
+    """Emergency words were found: every kind they speak of, most pressing first (the yaml's
+    `priority`); `guarded` when the wording makes it a general question."""
 
-    kind: str
+    kinds: tuple[str, ...]
     guarded: bool
 
 
 @dataclass(slots=True)
 class EmergencyRules:
+    """`intents/emergency.yaml`: the kinds of emergency in order of priority, the wording that
+    makes one a question, and the common places and buildings a report may name."""
+
+    # In order of priority, most pressing first.
     kinds: dict[str, re.Pattern[str]]
     ignore: re.Pattern[str] | None = None
     general: re.Pattern[str] | None = None
@@ -47,41 +62,60 @@ class EmergencyRules:
     urgent: re.Pattern[str] | None = None
     here: re.Pattern[str] | None = None
     cries: re.Pattern[str] | None = None
+    places: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    buildings: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> EmergencyRules:
-        kinds = {}
-        for kind, per_locale in data["kinds"].items():
-            pattern = _compile([p for patterns in per_locale.values() for p in patterns])
-            if pattern is not None:
-                kinds[kind] = pattern
+        priority = [str(kind) for kind in data["priority"]]
+        if sorted(priority) != sorted(data["kinds"]):
+            raise ValueError("emergency.yaml: `priority` must name every kind exactly once")
         return cls(
-            kinds=kinds,
+            kinds=_per_name({kind: data["kinds"][kind] for kind in priority}),
             ignore=_compile(data.get("ignore", [])),
             general=_compile(data.get("general", [])),
             hypothetical=_compile(data.get("hypothetical", [])),
             urgent=_compile(data.get("urgent", [])),
             here=_compile(data.get("here", [])),
             cries=_compile(data.get("cries", [])),
+            places=_per_name(data.get("places") or {}),
+            buildings=tuple(re.compile(p) for p in data.get("buildings") or ()),
         )
 
     def match(self, text: str) -> EmergencyMatch | None:
-        """The kind of emergency `text` (normalised) speaks of, if any."""
+        """The kinds of emergency `text` (normalised) speaks of, if any."""
         if self.ignore is not None:
             text = self.ignore.sub(" ", text)
-        kind = next((k for k, p in self.kinds.items() if p.search(text)), None)
-        if kind is None:
+        kinds = tuple(k for k, p in self.kinds.items() if p.search(text))
+        if not kinds:
             return None
 
         def has(pattern: re.Pattern[str] | None) -> bool:
             return pattern is not None and pattern.search(text) is not None
 
         if has(self.cries):
-            return EmergencyMatch(kind, guarded=False)
+            return EmergencyMatch(kinds, guarded=False)
         if has(self.hypothetical):
-            return EmergencyMatch(kind, guarded=True)
+            return EmergencyMatch(kinds, guarded=True)
         guarded = has(self.general) and not (has(self.urgent) or has(self.here))
-        return EmergencyMatch(kind, guarded=guarded)
+        return EmergencyMatch(kinds, guarded=guarded)
+
+    def place_in(self, text: str) -> str | None:
+        """The common place `text` (normalised) names first ("stairwell" for "楼道里全是烟")."""
+        found = [
+            (m.start(), order, name)
+            for order, (name, pattern) in enumerate(self.places.items())
+            if (m := pattern.search(text)) is not None
+        ]
+        return min(found)[2] if found else None
+
+    def building_in(self, text: str) -> str | None:
+        """The number of a building `text` (normalised) names ("3" for "3号楼"), if any."""
+        for pattern in self.buildings:
+            found = pattern.search(text)
+            if found is not None:
+                return found.group(1)
+        return None
 
 
 @dataclass(slots=True)

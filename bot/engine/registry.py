@@ -9,12 +9,18 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.engine.buttons import ButtonData, ButtonRegistry
 from bot.engine.context import Context
 
+if TYPE_CHECKING:
+    from knowledge.router import Decision
+
 Handler = Callable[[Context], Awaitable[None]]
+# An intent whose handler acts on what the router read in the message, handed over as the
+# router's decision (an emergency: the hazards, most pressing first, and the place named).
+RoutedHandler = Callable[[Context, "Decision"], Awaitable[None]]
 PressHandler = Callable[[Context, Any], Awaitable[None]]
 # An interrupt sees every text before the current step does and returns True when it took the
 # message over (an emergency in the middle of a form).
@@ -56,6 +62,7 @@ class Flows:
     form_fields: dict[tuple[str, str], PressHandler] = field(default_factory=dict)
     steps: dict[tuple[str, str], Handler] = field(default_factory=dict)
     intents: dict[str, Handler] = field(default_factory=dict)
+    routed: dict[str, RoutedHandler] = field(default_factory=dict)
     interrupts: list[Interrupt] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     buttons: ButtonRegistry = field(default_factory=ButtonRegistry)
@@ -98,6 +105,10 @@ class Flows:
 
     def intent(self, intent: str, handler: Handler) -> None:
         self.intents[intent] = handler
+
+    def routed_intent(self, intent: str, handler: RoutedHandler) -> None:
+        """`handler` answers `intent` given the router's decision, not only the message."""
+        self.routed[intent] = handler
 
     def interrupt(self, handler: Interrupt) -> None:
         self.interrupts.append(handler)

@@ -29,8 +29,12 @@ def category_label(locale: str, case: Case) -> str:
 
 
 def location_text(locale: str, case: Case) -> str:
+    """Where the case is: the home, or a common area (building and place, or just the place
+    when no building was named, as for an emergency in the garage)."""
     if case.unit is not None:
         return translate(locale, "case-location-unit", unit=case.unit.label)
+    if case.place and not case.building:
+        return translate(locale, "case-location-common-place", place=case.place)
     if case.building or case.place:
         return translate(
             locale,

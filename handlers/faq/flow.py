@@ -29,6 +29,7 @@ from __future__ import annotations
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import Keyboard, keyboard
+from handlers.emergencies.advice import safety_advice
 from handlers.faq.group import (
     EMERGENCY,
     GroupBudget,
@@ -101,7 +102,7 @@ async def reply(ctx: Context, decision: Decision) -> None:
     """Says what the decision calls for: an answer, a choice, a flow, or the office contact."""
     intent = decision.intent
     if intent == EMERGENCY:
-        await report_emergency(ctx, decision.emergency)
+        await report_emergency(ctx, decision)
     elif intent == "smalltalk":
         await _smalltalk(ctx, decision.smalltalk or "greeting")
     elif intent in COMMANDS:
@@ -116,18 +117,17 @@ async def reply(ctx: Context, decision: Decision) -> None:
         not_sure(ctx, decision)
 
 
-async def report_emergency(ctx: Context, kind: str | None) -> None:
-    """The emergency flow when there is one; otherwise the safety instructions, the numbers
-    to call and the duty phone, in one message, at once."""
-    handler = ctx.services.flows.intents.get(EMERGENCY)
+async def report_emergency(ctx: Context, decision: Decision) -> None:
+    """The emergency flow when there is one, given the hazards and the place the router found;
+    otherwise the safety advice for those hazards, the numbers to call and the duty phone, in
+    one message, at once."""
+    handler = ctx.services.flows.routed.get(EMERGENCY)
     if ctx.conversation.flow == FLOW:
         ctx.conversation.finish()
     if handler is not None:
-        await handler(ctx)
+        await handler(ctx, decision)
         return
-    parts = [ctx.t("faq-emergency-title")]
-    if kind:
-        parts.append(ctx.t(f"faq-emergency-{kind}"))
+    parts = safety_advice(ctx.t, decision.hazards)
     parts.append(ctx.t("faq-emergency-call", duty_phone=contact(ctx)["duty_phone"]))
     ctx.reply("\n\n".join(p.strip() for p in parts))
 
@@ -139,7 +139,7 @@ async def emergency_interrupt(ctx: Context) -> bool:
         return False
     decision = router_for(ctx).route(text, compound=kb_values(ctx), locale_hint=ctx.locale)
     ctx.locale = decision.locale
-    await report_emergency(ctx, decision.emergency)
+    await report_emergency(ctx, decision)
     return True
 
 

@@ -97,7 +97,7 @@ def answer(ctx: Context, topic: str, text: str, decision: Decision | None, quest
         for action in entry.actions
     ]
     rows.append([ctx.button(ctx.t("faq-not-helpful"), NotHelpfulPress(nonce))])
-    if decision is not None and decision.emergency:
+    if decision is not None and decision.hazards:
         # A safety question ("电梯困人怎么办") might be a real one worded calmly.
         text = f"{text}\n\n{ctx.t('faq-safety-footer', duty_phone=contact(ctx)['duty_phone'])}"
     ctx.reply(text, keyboard(*rows))
@@ -117,7 +117,7 @@ def not_sure(ctx: Context, decision: Decision) -> None:
     text = ctx.t("faq-not-sure", **contact(ctx))
     if topics:
         text = f"{text}\n{ctx.t('faq-not-sure-related')}"
-    if decision.emergency:
+    if decision.hazards:
         text = f"{text}\n\n{ctx.t('faq-safety-footer', duty_phone=contact(ctx)['duty_phone'])}"
     ctx.reply(text, _topic_rows(ctx, topics, with_staff=True, staff_first=True))
 

@@ -188,6 +188,31 @@ async def open_duplicates(
     return list(rows)
 
 
+async def recent_open_case(
+    session: AsyncSession,
+    *,
+    compound_id: int,
+    resident_id: int,
+    kind: CaseKind,
+    since: datetime,
+) -> Case | None:
+    """The resident's latest open case of `kind` in the compound opened at or after `since`,
+    loaded and locked for an update (a follow-up message joins it)."""
+    case_id = await session.scalar(
+        select(Case.id)
+        .where(
+            Case.compound_id == compound_id,
+            Case.resident_id == resident_id,
+            Case.kind == kind,
+            Case.status.in_(OPEN_STATUSES),
+            Case.created_at >= since,
+        )
+        .order_by(Case.created_at.desc())
+        .limit(1)
+    )
+    return await load_case(session, case_id, lock=True) if case_id is not None else None
+
+
 async def open_cases(
     session: AsyncSession, compound_id: int, *, assignee_id: int | None = None, limit: int = 30
 ) -> list[Case]:

@@ -91,7 +91,7 @@ async def test_emergency_in_the_middle_of_a_form_is_answered_at_once(harness: Ha
 async def test_emergency_without_an_emergency_flow_still_gets_instructions(
     harness: Harness,
 ) -> None:
-    harness.services.flows.intents.pop("emergency.report")
+    harness.services.flows.routed.pop("emergency.report")
     await harness.say(DAVID, "I smell gas in the stairwell", lang="en")
     reply = harness.transport.last(DAVID).text
     assert "gas" in reply and "119" in reply and demo.KB_VALUES["duty_phone"] in reply

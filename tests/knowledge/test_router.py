@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from knowledge.evaluation import evaluate, load_items
 from knowledge.router import Router, Routers
+from knowledge.rules import INTENTS_DIR, EmergencyRules
 
 DEVSET = Path(__file__).resolve().parents[1] / "data" / "routing_devset.yaml"
 
@@ -98,7 +100,69 @@ def test_no_question_or_request_example_is_taken_for_an_emergency(router: Router
 
 def test_a_calm_safety_question_still_carries_its_hazard(router: Router) -> None:
     """So the reply can add the emergency numbers, in case it is happening after all."""
-    assert router.route("电梯困人了应该怎么办").emergency == "trapped"
+    assert router.route("电梯困人了应该怎么办").hazards == ("trapped",)
+
+
+@pytest.mark.parametrize(
+    ("text", "hazards"),
+    [
+        ("3号楼着火了，楼道里全是烟", ("fire", "smoke")),
+        ("厨房里一股很重的煤气味", ("gas",)),
+        ("我被困在电梯里了", ("trapped",)),
+        ("孩子被关在里面出不来了", ("trapped",)),
+        ("卫生间水管爆了，家里都淹了", ("flood",)),
+        ("有人触电了", ("shock",)),
+        ("楼下有人拿刀打架", ("violence",)),
+        ("我爸突然晕倒了，叫不醒", ("medical",)),
+        ("There's smoke coming out of the flat next door", ("smoke",)),
+        ("I smell gas in the stairwell", ("gas",)),
+        ("We are stuck in the elevator between floors", ("trapped",)),
+        ("my father is having a heart attack", ("medical",)),
+        ("a man with a knife is threatening people in the lobby", ("violence",)),
+        # Every hazard, in the order of `priority` in intents/emergency.yaml.
+        ("有人被困在电梯里，电梯着火了", ("fire", "trapped")),
+    ],
+)
+def test_every_hazard_is_reported_most_pressing_first(
+    router: Router, text: str, hazards: tuple[str, ...]
+) -> None:
+    decision = router.route(text)
+    assert (decision.intent, decision.hazards) == ("emergency.report", hazards)
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "building"),
+    [
+        ("楼道里全是烟", "stairwell", None),
+        ("地下车库进水了，水已经到膝盖了", "garage", None),
+        ("3号楼电梯里有人被困", "lift", "3"),
+        ("12栋电梯困人", "lift", "12"),
+        ("3栋12楼冒烟了 快来人", None, "3"),
+        ("fire in building 2!", None, "2"),
+        ("smoke in the lobby of building 2", "lobby", "2"),
+        ("There's a fire in the bike shed!", "bike_shed", None),
+        ("a man is attacking a woman in the car park", "car_park", None),
+        # The place named first: the fire started in the lift, smoke spread to the stairwell.
+        ("3号楼电梯着火了，楼道全是烟", "lift", "3"),
+        # "lift" as a verb is no place.
+        ("I can't lift him, he collapsed", None, None),
+        ("我家着火了", None, None),
+    ],
+)
+def test_an_emergency_carries_the_place_and_building_it_names(
+    router: Router, text: str, place: str | None, building: str | None
+) -> None:
+    decision = router.route(text)
+    assert decision.intent == "emergency.report"
+    assert (decision.place, decision.building) == (place, building)
+
+
+def test_the_order_of_priority_names_every_kind_once() -> None:
+    data = yaml.safe_load((INTENTS_DIR / "emergency.yaml").read_text(encoding="utf-8"))
+    assert list(EmergencyRules.from_data(data).kinds) == data["priority"]
+    broken = {**data, "priority": data["priority"][1:]}
+    with pytest.raises(ValueError, match="priority"):
+        EmergencyRules.from_data(broken)
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,7 @@ from tests.scheduler.support import (
 
 
 async def report_emergency(h: Harness, text: str = "3号楼电梯着火了，楼道全是烟") -> Case:
-    """The router's `emergency.report` intent, as a resident types it in private."""
-    h.services.flows.text = h.services.flows.intents["emergency.report"]
+    """An emergency as a resident types it in private: the router sends it to the flow."""
     await h.say(RESIDENT, text)
     async with h.services.db.read() as session:
         case = await session.scalar(select(Case).order_by(Case.id.desc()).limit(1))
