@@ -344,7 +344,9 @@ class Case(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        UniqueConstraint("number"),
+        # Numbers restart every day in every compound: two compounds both have an
+        # R-20261127-001, so a number is unique only within its compound.
+        UniqueConstraint("compound_id", "number"),
         Index("ix_cases_compound_status", "compound_id", "status"),
         Index("ix_cases_resident", "resident_id"),
     )
