@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from storage.db import ENGINE_OPTIONS
 from storage.models import Base
 
 config = context.config
@@ -29,6 +30,7 @@ async def _run_online() -> None:
     engine = create_async_engine(
         config.get_main_option("sqlalchemy.url"),
         connect_args=config.attributes.get("connect_args", {}),
+        **ENGINE_OPTIONS,  # no row values in the error of a failed migration step
     )
     try:
         async with engine.connect() as connection:
