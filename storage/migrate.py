@@ -66,11 +66,11 @@ async def require_current(engine: AsyncEngine) -> None:
         )
 
 
-async def open_current(url: str) -> Database | None:
+async def open_current(url: str, *, write: bool = True) -> Database | None:
     """The database for a command, if its schema is current; None after printing why on
     stderr (one line naming `courtyard db upgrade`). Raises `DatabaseUnavailable` (one line)
-    when the database cannot be reached or written."""
-    await check_database(url)
+    when the database cannot be reached, or written unless `write` is False."""
+    await check_database(url, write=write)
     db = Database(url)
     try:
         await require_current(db.write_engine)

@@ -63,8 +63,11 @@ def url_problem(url: str) -> str | None:
     return None
 
 
-async def check_database(url: str, *, connect_args: dict[str, Any] | None = None) -> None:
-    """Raises `DatabaseUnavailable` unless the bot can read and write the database at `url`.
+async def check_database(
+    url: str, *, connect_args: dict[str, Any] | None = None, write: bool = True
+) -> None:
+    """Raises `DatabaseUnavailable` unless the bot can read and write the database at `url`
+    (only read, with `write=False`, for a command that only reports).
 
     SQLite: the folder can be created and written (the journal lives beside the file) and
     the file, if there is one, can be written. Other backends: a connection is opened.
@@ -73,7 +76,7 @@ async def check_database(url: str, *, connect_args: dict[str, Any] | None = None
     if problem is None:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
-            problem = sqlite_problem(parsed)
+            problem = sqlite_problem(parsed) if write else None
         else:
             problem = await _server_problem(parsed, connect_args or {})
     if problem is not None:

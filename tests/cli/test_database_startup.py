@@ -162,6 +162,9 @@ def test_a_read_only_sqlite_file_is_refused_at_start(tmp_path: Path) -> None:
     for argv in (["chat", "--jsonl"], ["db", "upgrade"], ["demo", "--seed-only"]):
         line = _one_line_refusal(_run_cli(tmp_path, url, *argv))
         assert str(database) in line and "read-only" in line
+    # A report only reads, so a read-only copy will do for it.
+    report = _run_cli(tmp_path, url, "kb", "unanswered")
+    assert report.returncode == 0, report.stderr
 
 
 def test_a_sqlite_folder_that_cannot_be_written_is_refused_at_start(tmp_path: Path) -> None:
