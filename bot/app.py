@@ -30,6 +30,7 @@ from knowledge.router import Routers
 from storage.db import Database
 from storage.migrate import require_current
 from storage.models import Person
+from storage.reach import check_database
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -61,9 +62,11 @@ def build_flows() -> Flows:
 async def open_services(settings: Settings, *, check_schema: bool = True) -> Services:
     """Connects to the store, and to Redis when REDIS_URL is set, and builds the services.
 
-    Refuses an out-of-date schema (`SchemaOutOfDate`) and a Redis that does not answer
-    (`RedisUnavailable`). Close the result with `await services.aclose()`.
+    Refuses a database it cannot reach or write (`DatabaseUnavailable`), an out-of-date
+    schema (`SchemaOutOfDate`) and a Redis that does not answer (`RedisUnavailable`). Close
+    the result with `await services.aclose()`.
     """
+    await check_database(settings.database_url)
     db = Database(settings.database_url)
     redis: Redis | None = None
     try:

@@ -70,7 +70,8 @@ def _lazy(module: str, name: str) -> Command:
     async def runner(args: argparse.Namespace, settings: Settings) -> int:
         import importlib
 
-        return await getattr(importlib.import_module(module), name)(args, settings)
+        command: Command = getattr(importlib.import_module(module), name)
+        return await command(args, settings)
 
     return runner
 
@@ -82,15 +83,23 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]).upper() or "settings"
-        print(f"courtyard: invalid setting {where}: {first['msg']}", file=sys.stderr)
+        message = first["msg"].removeprefix("Value error, ")
+        print(f"courtyard: invalid setting {where}: {message}", file=sys.stderr)
         return 2
     from bot.logs import configure_logging
 
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     configure_logging(settings.log_level, hide=[token])
     logging.getLogger(__name__).debug("running %s", args.command)
+    from storage.reach import DatabaseUnavailable
+
     try:
-        return asyncio.run(args.run(args, settings))
+        run: Command = args.run
+        return asyncio.run(run(args, settings))
+    except DatabaseUnavailable as exc:
+        # Every command checks the database before using it (storage/reach.py).
+        print(f"courtyard: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.reach import url_problem
+
 Locale = Literal["zh", "en"]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/courtyard.db"
@@ -69,6 +71,14 @@ class Settings(BaseSettings):
                 raise ValueError("MANAGER_IDS must be comma-separated Telegram user ids") from exc
         if isinstance(value, int):
             return frozenset({value})
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_url(cls, value: str) -> str:
+        problem = url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("timezone")

@@ -150,7 +150,8 @@ async def unanswered_command(args: argparse.Namespace, settings: Settings) -> in
     from storage.models import UnansweredQuestion
     from storage.repos.compounds import compound_by_code
 
-    db = await open_current(settings.database_url)
+    # A report only reads: a read-only copy of the database will do.
+    db = await open_current(settings.database_url, write=False)
     if db is None:
         return 2
     try:

@@ -135,7 +135,7 @@ class Router:
         (Compound.settings["kb"]) for the answer text, `locale_hint` the user's language."""
         locale = detect_locale(text, locale_hint)
         prepared = self.rules.prepare(text)
-        base = {"text": text, "locale": locale}
+        base: dict[str, Any] = {"text": text, "locale": locale}
         if not prepared.strip():
             return Decision(**base, intent="unknown", topic=None, score=0.0, outcome="handoff")
         found = self.rules.emergency.match(prepared)

@@ -33,6 +33,9 @@ from storage.row_cache import CachingSession, RowCache
 from storage.sqlite_driver import fast_connector
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A failed statement's error names the statement but not its values: those are residents'
+# names, units and descriptions, and errors end up in logs (and in the log of an apology).
+ENGINE_OPTIONS: dict[str, Any] = {"hide_parameters": True}
 
 
 def _sqlite_engine(url: str, *, begin: str) -> AsyncEngine:
@@ -40,7 +43,9 @@ def _sqlite_engine(url: str, *, begin: str) -> AsyncEngine:
     # hand-off to its thread per statement instead of four (storage/sqlite_driver.py).
     parsed = make_url(url)
     args, kwargs = parsed.get_dialect()().create_connect_args(parsed)
-    engine = create_async_engine(url, async_creator=fast_connector(*args, **kwargs))
+    engine = create_async_engine(
+        url, async_creator=fast_connector(*args, **kwargs), **ENGINE_OPTIONS
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -87,7 +92,11 @@ class Database:
             self.read_engine = _sqlite_engine(url, begin="BEGIN")
         else:
             self.write_engine = create_async_engine(
-                url, pool_size=10, max_overflow=10, connect_args=self.connect_args
+                url,
+                pool_size=10,
+                max_overflow=10,
+                connect_args=self.connect_args,
+                **ENGINE_OPTIONS,
             )
             self.read_engine = self.write_engine
         # Compounds and chat bindings, cached for every session of this handle (row_cache.py).

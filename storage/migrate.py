@@ -13,7 +13,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import Database, ensure_sqlite_directory
+from storage.db import Database
+from storage.reach import check_database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -40,8 +41,9 @@ def head_revision() -> str:
 
 
 async def upgrade(url: str, *, connect_args: dict[str, Any] | None = None) -> None:
-    """Creates or migrates the schema to the newest revision."""
-    ensure_sqlite_directory(url)
+    """Creates or migrates the schema to the newest revision. Raises `DatabaseUnavailable`
+    (one line) when the database cannot be reached or written."""
+    await check_database(url, connect_args=connect_args)
     # Alembic's env.py runs its own event loop, so it gets a thread of its own.
     config = alembic_config(url, connect_args=connect_args)
     await asyncio.to_thread(command.upgrade, config, "head")
@@ -64,9 +66,11 @@ async def require_current(engine: AsyncEngine) -> None:
         )
 
 
-async def open_current(url: str) -> Database | None:
+async def open_current(url: str, *, write: bool = True) -> Database | None:
     """The database for a command, if its schema is current; None after printing why on
-    stderr (one line naming `courtyard db upgrade`)."""
+    stderr (one line naming `courtyard db upgrade`). Raises `DatabaseUnavailable` (one line)
+    when the database cannot be reached, or written unless `write` is False."""
+    await check_database(url, write=write)
     db = Database(url)
     try:
         await require_current(db.write_engine)

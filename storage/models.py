@@ -232,6 +232,24 @@ class InviteCode(Base):
     unit: Mapped[Unit | None] = relationship()
 
 
+class InviteAttempts(Base):
+    """Wrong invite codes a person typed lately. Unit codes are short enough to type from
+    paper, so guessing is stopped here: too many wrong ones in a while lock the person out
+    for a while (storage/repos/invites.py). Kept in the store, so a restart or a second
+    process does not forget it."""
+
+    __tablename__ = "invite_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), unique=True
+    )
+    wrong: Mapped[int] = mapped_column(Integer, default=0)
+    # When the first wrong code of the current window was typed.
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class Conversation(Base):
     """Where one user is in a multi-step flow in one chat, and what they typed so far."""
 
@@ -344,7 +362,9 @@ class Case(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        UniqueConstraint("number"),
+        # Numbers restart every day in every compound: two compounds both have an
+        # R-20261127-001, so a number is unique only within its compound.
+        UniqueConstraint("compound_id", "number"),
         Index("ix_cases_compound_status", "compound_id", "status"),
         Index("ix_cases_resident", "resident_id"),
     )

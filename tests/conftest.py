@@ -108,3 +108,10 @@ async def harness(db: Database, settings: Settings) -> AsyncIterator[Harness]:
     """The engine over a seeded demo compound, driven as users would."""
     h = await Harness.create(db, settings)
     yield h
+
+
+@pytest.fixture
+async def any_harness(any_db: Database, settings: Settings) -> AsyncIterator[Harness]:
+    """The engine over a seeded demo compound, on SQLite and on PostgreSQL."""
+    h = await Harness.create(any_db, settings)
+    yield h

@@ -19,7 +19,9 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.engine.engine import Engine
 from bot.engine.events import ChatKind, ChatRef, Incoming, Photo, Press, UserRef, split_command
@@ -27,6 +29,57 @@ from bot.engine.replies import Delivered, Edit, Keyboard, Send, Toast
 from bot.services import Services
 
 PREFIX_BOT = "🤖"
+# Telegram ids are 64-bit; a person's id is positive, a group's negative.
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+UserId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class JsonlLine(BaseModel):
+    """One input line of `courtyard chat --jsonl` (README, "courtyard chat --jsonl").
+
+    Strict: a number where text belongs, text where a number belongs, 1.5 or true for an id,
+    or a key that is not listed is an error for that line, not a guess.
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid", populate_by_name=True)
+
+    sender: UserId = Field(alias="from")
+    chat: Int64 | None = None
+    chat_type: Literal["private", "group"] | None = None
+    text: str | None = None
+    press: str | None = Field(default=None, max_length=64)
+    photo: str | None = None
+    caption: str | None = None
+    lang: str | None = Field(default=None, max_length=35)
+    name: str = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Self:
+        if self.text is None and self.press is None and self.photo is None:
+            raise ValueError('a line needs "text", "press" or "photo"')
+        return self
+
+
+def _reject_constant(name: str) -> Any:
+    # json accepts Infinity, -Infinity and NaN, which JSON itself does not have.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_jsonl_line(line: str) -> JsonlLine:
+    """The line as a `JsonlLine`; ValueError with one readable reason otherwise."""
+    try:
+        item = json.loads(line, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError("the line nests too deeply") from None
+    if not isinstance(item, dict):
+        raise ValueError('each line must be a JSON object with "from"')
+    try:
+        return JsonlLine.model_validate(item)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        raise ValueError(f"{where}: {message}" if where else message) from None
 
 
 def _buttons_json(buttons: Keyboard) -> list[list[dict[str, str]]]:
@@ -251,38 +304,32 @@ class ConsoleChat:
         self.transport.current_chat = self.persona.chat
 
     async def _jsonl_line(self, line: str) -> None:
+        """Handles one input line; a line that is not a valid event gets `{"error": ...}`
+        and the session goes on."""
         try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or "from" not in item:
-                raise ValueError('each line must be an object with "from"')
-            event = self._jsonl_event(item)
-        except (ValueError, TypeError) as exc:
+            event = self._jsonl_event(parse_jsonl_line(line))
+        except ValueError as exc:
             self.transport.write(json.dumps({"error": str(exc)}, ensure_ascii=False))
             return
         await self.engine.handle(event)
 
-    def _jsonl_event(self, item: dict[str, Any]) -> Incoming:
-        user_id = int(item["from"])
-        chat_id = int(item.get("chat", user_id))
-        kind_name = item.get("chat_type") or ("private" if chat_id == user_id else "group")
-        if kind_name not in ("private", "group"):
-            raise ValueError('"chat_type" must be "private" or "group"')
+    def _jsonl_event(self, item: JsonlLine) -> Incoming:
+        user_id = item.sender
+        chat_id = item.chat if item.chat is not None else user_id
+        kind_name = item.chat_type or ("private" if chat_id == user_id else "group")
         self.persona = Persona(
             user_id=user_id,
-            name=str(item.get("name", "")),
-            lang=item.get("lang"),
+            name=item.name,
+            lang=item.lang,
             chat_id=chat_id,
             chat_kind=ChatKind(kind_name),
         )
-        if "press" in item:
-            data = str(item["press"])
-            return self._press_event(data, self.transport.message_of(chat_id, data))
-        if "photo" in item:
-            return self._event(photos=(Photo(str(item["photo"])),), text=item.get("caption"))
-        text = item.get("text")
-        if not isinstance(text, str):
-            raise ValueError('a line needs "text", "press" or "photo"')
-        return self._text_event(text)
+        if item.press is not None:
+            return self._press_event(item.press, self.transport.message_of(chat_id, item.press))
+        if item.photo is not None:
+            return self._event(photos=(Photo(item.photo),), text=item.caption)
+        assert item.text is not None  # JsonlLine requires one of the three
+        return self._text_event(item.text)
 
     def _event(self, **fields: Any) -> Incoming:
         p = self.persona

@@ -12,10 +12,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.engine.alerts import AlertBudget
 from bot.engine.buttons import ButtonData, InvalidButton
 from bot.engine.context import Context
 from bot.engine.events import ChatKind, Incoming
@@ -25,7 +27,7 @@ from bot.engine.replies import Delivered, Edit, Outbound, Send, Toast
 from bot.i18n import locale_for, normalize_locale, translate
 from bot.logs import new_reference
 from bot.services import Services
-from storage.models import Person, SentMessage
+from storage.models import Compound, Person, SentMessage
 from storage.repos import compounds as compound_repo
 from storage.repos.conversations import load_conversation, save_conversation
 from storage.repos.people import Actor, ensure_actor, load_actor
@@ -55,6 +57,8 @@ class Engine:
         self.transport = transport
         # In-process unless the application passes shared ones (REDIS_URL: several processes).
         self.locks: UserLocks = locks if locks is not None else KeyedLocks()
+        # Error alerts per staff chat, in this process (bot/engine/alerts.py).
+        self.alert_budget = AlertBudget()
 
     async def handle(self, event: Incoming) -> list[Outbound]:
         """Handles one event and delivers its replies; returns them (tests read them)."""
@@ -100,9 +104,7 @@ class Engine:
         return ctx.out
 
     @staticmethod
-    async def _compound(
-        session: AsyncSession, event: Incoming, actor: Actor
-    ) -> compound_repo.Compound | None:
+    async def _compound(session: AsyncSession, event: Incoming, actor: Actor) -> Compound | None:
         """The group's compound, else the person's first, else the only one there is."""
         compound_id = None
         if event.chat.kind is ChatKind.GROUP:
@@ -128,7 +130,7 @@ class Engine:
             for interrupt in flows.interrupts:
                 if await interrupt(ctx):
                     return
-            handler = flows.steps.get((ctx.conversation.flow, ctx.conversation.step or ""))
+            handler = flows.steps.get((ctx.conversation.flow or "", ctx.conversation.step or ""))
             if handler is None:
                 # A step that no longer exists (the flow changed between releases).
                 log.warning("dropping conversation at unknown step %s", ctx.conversation.step)
@@ -203,6 +205,9 @@ class Engine:
         return out
 
     async def _staff_alerts(self, event: Incoming, reference: str) -> list[Outbound]:
+        """The alert for each staff chat concerned. It names the reference only: who wrote
+        and what they did stay in the log, or an alert would unmask an anonymous
+        complainant. A chat past its budget gets no alert now; the next one summarises."""
         async with self.services.db.read() as session:
             person = await session.scalar(select(Person).where(Person.telegram_id == event.user.id))
             compound_ids: list[int] = []
@@ -221,15 +226,29 @@ class Engine:
                 if staff is None or staff.chat_id == event.chat.id:
                     continue
                 compound = await compound_repo.compound_by_id(session, compound_id)
-                text = translate(
-                    locale_for(None, compound, self.services.settings.default_locale),
-                    "error-staff-alert",
-                    reference=reference,
-                    user=event.user.id,
-                    what=_describe(event),
-                )
-                alerts.append(Send(chat_id=staff.chat_id, text=text))
+                text = self._alert_text(staff.chat_id, compound, reference)
+                if text is not None:
+                    alerts.append(Send(chat_id=staff.chat_id, text=text))
             return alerts
+
+    def _alert_text(self, chat_id: int, compound: Compound | None, reference: str) -> str | None:
+        """The alert for one staff chat, with the summary of those held back before it; None
+        when the chat's budget is spent."""
+        admission = self.alert_budget.admit(chat_id, self.services.clock())
+        if not admission.allowed:
+            log.info("error %s not posted to staff chat %s: too many alerts", reference, chat_id)
+            return None
+        settings = self.services.settings
+        locale = locale_for(None, compound, settings.default_locale)
+        text = translate(locale, "error-staff-alert", reference=reference)
+        if admission.held_back and admission.held_since is not None:
+            zone = ZoneInfo(compound.timezone if compound else settings.timezone)
+            since = admission.held_since.astimezone(zone).strftime("%H:%M")
+            more = translate(
+                locale, "error-staff-alert-more", count=admission.held_back, since=since
+            )
+            text = f"{text}\n{more}"
+        return text
 
     async def deliver(self, out: list[Outbound], *, press_id: str | None = None) -> None:
         """Sends, edits and answers in order; remembers messages sent under a `ref`."""

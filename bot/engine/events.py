@@ -1,9 +1,31 @@
-"""What a messenger delivers to the engine, with no trace of which messenger it was."""
+"""What a messenger delivers to the engine, with no trace of which messenger it was.
+
+Texts are cleaned here, where every adapter builds its events: C0 control characters other
+than line feed and tab are taken out (a carriage return too, so "\r\n" reads as one line
+break). PostgreSQL refuses a NUL in text, so one typed or pasted would fail the event at its
+first insert; the others only garble a staff card or a log line.
+"""
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+
+
+def clean_text(text: str) -> str:
+    """`text` without C0 control characters, except line feed and tab."""
+    return _CONTROL.sub("", text)
+
+
+def _clean_fields(obj: object, *names: str) -> None:
+    # The dataclasses are frozen: set the cleaned values as the constructor would have.
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, str) and _CONTROL.search(value):
+            object.__setattr__(obj, name, clean_text(value))
 
 
 class ChatKind(enum.StrEnum):
@@ -28,6 +50,9 @@ class UserRef:
     name: str = ""
     language_code: str | None = None  # as the messenger reports it, e.g. "zh-hans", "en"
 
+    def __post_init__(self) -> None:
+        _clean_fields(self, "name", "language_code")
+
 
 @dataclass(frozen=True, slots=True)
 class ChatRef:
@@ -35,6 +60,9 @@ class ChatRef:
     kind: ChatKind = ChatKind.PRIVATE
     title: str = ""
     is_forum: bool = False
+
+    def __post_init__(self) -> None:
+        _clean_fields(self, "title")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +98,9 @@ class Incoming:
     addressed: bool = True
     reply_to_message_id: int | None = None
     thread_id: int | None = None
+
+    def __post_init__(self) -> None:
+        _clean_fields(self, "text", "command", "args")
 
     @property
     def is_private(self) -> bool:

@@ -8,6 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from storage.db import ENGINE_OPTIONS
 from storage.models import Base
 
 config = context.config
@@ -30,6 +31,7 @@ async def _run_online() -> None:
     engine = create_async_engine(
         config.get_main_option("sqlalchemy.url") or "",
         connect_args=config.attributes.get("connect_args", {}),
+        **ENGINE_OPTIONS,  # no row values in the error of a failed migration step
     )
     try:
         async with engine.connect() as connection:

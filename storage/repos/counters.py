@@ -9,6 +9,7 @@ to the latest committed value under the row lock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, update
@@ -18,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 # Both dialects spell "INSERT ... ON CONFLICT DO UPDATE" alike, each with its own construct.
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+# Both dialects' INSERT builders offer ON CONFLICT; the generic one does not.
+_INSERTS: dict[str, Callable[..., Any]] = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 async def increment(
@@ -61,4 +63,5 @@ async def upsert_increment(
     statement = statement.on_conflict_do_update(
         index_elements=list(key), set_={column.key: column + by}
     ).returning(column)
-    return (await session.execute(statement)).scalar_one()
+    value: int = (await session.execute(statement)).scalar_one()
+    return value

@@ -148,3 +148,43 @@ def test_chat_refuses_a_database_without_schema(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "courtyard db upgrade" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+BAD_LINES = [
+    '{"from": Infinity, "text": "hi"}',
+    '{"from": NaN, "text": "hi"}',
+    '{"from": 5001, "chat": -Infinity, "text": "hi"}',
+    '{"from": 1e400, "text": "hi"}',
+    '{"from": 5001.5, "text": "hi"}',
+    '{"from": "5001", "text": "hi"}',
+    '{"from": true, "text": "hi"}',
+    '{"from": 99999999999999999999999, "text": "hi"}',
+    '{"from": 5001, "chat": "staff", "text": "hi"}',
+    '{"from": 5001, "chat": [1], "text": "hi"}',
+    '{"from": 5001, "text": 5}',
+    '{"from": 5001, "text": ["hi"]}',
+    '{"from": 5001, "text": "hi", "lang": 5}',
+    '{"from": 5001, "text": "hi", "lang": {"code": "en"}}',
+    '{"from": 5001, "text": "hi", "name": 7}',
+    '{"from": 5001, "press": 12}',
+    '{"from": 5001, "photo": null}',
+    '{"from": 5001, "text": "hi", "chat_type": "channel"}',
+    '{"from": 5001, "txt": "hi"}',
+    '{"from": 5001}',
+    '{"text": "hi"}',
+    "[1, 2]",
+    '"just a string"',
+    "this is not json",
+]
+
+
+async def test_every_bad_jsonl_line_gets_an_error_and_the_session_goes_on(
+    harness: Harness,
+) -> None:
+    good = json.dumps({"from": 5001, "text": "/start", "lang": "en"})
+    lines = [*BAD_LINES, good]
+    out = [json.loads(line) for line in await run_lines(harness, lines, jsonl=True)]
+    errors = out[: len(BAD_LINES)]
+    assert [set(item) for item in errors] == [{"error"}] * len(BAD_LINES), out
+    assert all(isinstance(e["error"], str) and e["error"] for e in errors)
+    assert out[len(BAD_LINES)]["text"].startswith("Hello")

@@ -65,3 +65,16 @@ async def test_right_secret_reaches_the_engine(endpoint: str, api: FakeBotAPI) -
     update = Updates().text(DAVID, "/menu")
     assert await _post(endpoint, update, {SECRET_HEADER: SECRET}) == 200
     assert await api.wait_sent(DAVID.id) == [translate("en", "common-menu-title")]
+
+
+async def test_an_unreadable_update_is_skipped_without_its_content(
+    endpoint: str, api: FakeBotAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    updates = Updates()
+    bad = updates.text(DAVID, "my door code is 4711")
+    bad["message"]["date"] = "yesterday, around noon"
+    assert await _post(endpoint, bad, {SECRET_HEADER: SECRET}) == 200
+    assert await _post(endpoint, updates.text(DAVID, "/menu"), {SECRET_HEADER: SECRET}) == 200
+    assert await api.wait_sent(DAVID.id) == [translate("en", "common-menu-title")]
+    assert f"skipped update {bad['update_id']}:" in caplog.text
+    assert "4711" not in caplog.text and "Traceback" not in caplog.text

@@ -101,6 +101,8 @@ async def _team(services: Services) -> tuple[list[int], list[tuple[int, bool]]]:
         )
         managers: dict[int, bool] = {}
         for telegram_id, role in rows:
+            if telegram_id is None:
+                continue
             managers[telegram_id] = managers.get(telegram_id, False) or role is StaffRole.MANAGER
     for telegram_id in services.settings.manager_ids:
         managers[telegram_id] = True

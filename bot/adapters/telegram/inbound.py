@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from aiogram.enums import ChatType, ContentType, MessageEntityType
-from aiogram.types import CallbackQuery, Chat, Message, User
+from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, User
 
 from bot.engine.events import (
     ChatKind,
@@ -151,7 +151,7 @@ def _mentions_bot(message: Message, text: str, *, bot_id: int, bot_username: str
     handle = f"@{bot_username}".lower() if bot_username else None
     for entity in message.entities or message.caption_entities or ():
         if entity.type == MessageEntityType.MENTION:
-            mentioned = handle is not None and entity.extract_from(text).lower() == handle
+            mentioned = handle is not None and _entity_text(text, entity).lower() == handle
         elif entity.type == MessageEntityType.TEXT_MENTION:
             # A mention picked from the member list names the user, not the handle.
             mentioned = entity.user is not None and entity.user.id == bot_id
@@ -160,6 +160,15 @@ def _mentions_bot(message: Message, text: str, *, bot_id: int, bot_username: str
         if mentioned:
             return True
     return False
+
+
+def _entity_text(text: str, entity: MessageEntity) -> str:
+    """The part of `text` an entity covers. Offsets count UTF-16 units; a client may send
+    offsets that split an emoji's surrogate pair, where aiogram's `extract_from` raises
+    UnicodeDecodeError and the message was dropped. The broken half becomes U+FFFD."""
+    units = text.encode("utf-16-le")
+    start, end = entity.offset * 2, (entity.offset + entity.length) * 2
+    return units[start:end].decode("utf-16-le", errors="replace")
 
 
 def _without_mention(text: str, bot_username: str) -> str:

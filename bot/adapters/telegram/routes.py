@@ -18,6 +18,7 @@ from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.adapters.telegram.inbound import GROUP_CHATS, from_message, from_press
+from bot.adapters.telegram.reading import TolerantDispatcher
 from bot.engine.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,8 @@ def create_dispatcher(engine: Engine) -> Dispatcher:
     """The dispatcher for one bot, its handlers wired to `engine`."""
     inflight = Inflight()
     # Conversation state lives in our own store (DESIGN.md), so aiogram's FSM stays off.
-    dispatcher = Dispatcher(disable_fsm=True, engine=engine)
+    # Tolerant: an update aiogram cannot read is skipped, not retried forever (reading.py).
+    dispatcher = TolerantDispatcher(disable_fsm=True, engine=engine)
     dispatcher.update.outer_middleware(inflight)
     dispatcher.shutdown.register(inflight.drain)
     dispatcher.include_routers(private_router(), group_router(), press_router())

@@ -9,16 +9,18 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, Dispatcher
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
+
+from bot.adapters.telegram.reading import TolerantRequestHandler
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-class SecretCheckedHandler(SimpleRequestHandler):
-    """aiogram's handler, answering a wrong secret with 403 Forbidden.
+class SecretCheckedHandler(TolerantRequestHandler):
+    """aiogram's handler, answering a wrong secret with 403 Forbidden, and skipping an update
+    it cannot read (bot/adapters/telegram/reading.py).
 
     aiogram's own answer is 401, which asks the caller to authenticate over HTTP; there is no
     such thing here, only a caller that is not Telegram.
