@@ -7,13 +7,14 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import Base
-from tests.harness import Harness
+from tests.harness import Harness, SqliteTemplates, sqlite_file
 
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 PG_URL = os.environ.get("COURTYARD_TEST_POSTGRES_URL", DEFAULT_PG_URL)
@@ -21,34 +22,65 @@ PG_URL = os.environ.get("COURTYARD_TEST_POSTGRES_URL", DEFAULT_PG_URL)
 PG_REQUIRED = os.environ.get("CI") == "true" or os.environ.get("COURTYARD_REQUIRE_POSTGRES") == "1"
 
 
-async def _pg_answers() -> str | None:
-    import asyncpg
-
-    dsn = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
-    try:
-        connection = await asyncio.wait_for(asyncpg.connect(dsn), timeout=3)
-    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
-        return f"no PostgreSQL at {PG_URL}: {exc}"
-    await connection.close()
-    return None
-
-
 async def _postgres_database() -> tuple[Database, str]:
     """A database in a schema of its own, so tests never see each other's rows."""
     import asyncpg
 
-    problem = await _pg_answers()
-    if problem:
+    dsn = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
+    try:
+        # One connection both asks whether PostgreSQL answers and makes the schema.
+        connection = await asyncio.wait_for(asyncpg.connect(dsn), timeout=3)
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+        problem = f"no PostgreSQL at {PG_URL}: {exc}"
         if PG_REQUIRED:
             pytest.fail(f"PostgreSQL is required here (CI): {problem}")
         pytest.skip(problem)
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    dsn = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
-    connection = await asyncpg.connect(dsn)
-    await connection.execute(f'CREATE SCHEMA "{schema}"')
-    await connection.close()
+    try:
+        await connection.execute(f'CREATE SCHEMA "{schema}"')
+    finally:
+        await connection.close()
     db = Database(PG_URL, connect_args={"server_settings": {"search_path": schema}})
     return db, schema
+
+
+# The statements `Base.metadata.create_all` sends to PostgreSQL for an empty schema, recorded
+# the first time a test makes the tables and sent again as they are for the next tests: the
+# same DDL, without create_all's has_table query per table (pointless in a new schema) and on
+# a connection that needs no dialect set-up. Plain strings, written once: safe to share.
+_PG_TABLES_DDL: list[str] = []
+
+
+async def _create_postgres_tables(db: Database) -> None:
+    import asyncpg
+    from sqlalchemy import event
+
+    if _PG_TABLES_DDL:
+        dsn = PG_URL.replace("postgresql+asyncpg://", "postgresql://")
+        connection = await asyncpg.connect(dsn, **db.connect_args)
+        try:
+            async with connection.transaction():
+                for statement in _PG_TABLES_DDL:
+                    await connection.execute(statement)
+        finally:
+            await connection.close()
+        return
+    recorded: list[tuple[str, object]] = []
+
+    def record(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+    ) -> None:
+        recorded.append((statement, parameters))
+
+    async with db.write_engine.begin() as connection:
+        event.listen(connection.sync_connection, "before_cursor_execute", record)
+        # checkfirst=False: the schema is new, so there is nothing to check for.
+        await connection.run_sync(Base.metadata.create_all, checkfirst=False)
+    if recorded and all(
+        not parameters and statement.lstrip().upper().startswith(("CREATE ", "ALTER "))
+        for statement, parameters in recorded
+    ):
+        _PG_TABLES_DDL[:] = [statement for statement, _ in recorded]
 
 
 async def _drop_schema(schema: str) -> None:
@@ -75,20 +107,33 @@ async def empty_db(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Da
             await _drop_schema(schema)
 
 
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    """The schema and the seeded demo, built once per run; tests get copies (tests/harness.py)."""
+    return asyncio.run(SqliteTemplates.build(tmp_path_factory.mktemp("templates")))
+
+
 @pytest.fixture
-async def any_db(empty_db: Database) -> Database:
+async def any_db(empty_db: Database, sqlite_templates: SqliteTemplates) -> Database:
     """The same test on SQLite and on PostgreSQL (STYLE.md 5: one contract, every backend)."""
-    async with empty_db.write_engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
+    path = sqlite_file(empty_db.url)
+    if path is not None and not path.exists():
+        # Nothing has opened it yet: a copy of the tables made by create_all once per run.
+        sqlite_templates.copy_schema(path)
+    elif path is None:
+        await _create_postgres_tables(empty_db)
+    else:
+        async with empty_db.write_engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
     return empty_db
 
 
 @pytest.fixture
-async def db(tmp_path) -> AsyncIterator[Database]:
+async def db(tmp_path, sqlite_templates: SqliteTemplates) -> AsyncIterator[Database]:
     """SQLite only: for flow tests where the backend does not matter."""
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'courtyard.db'}")
-    async with database.write_engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
+    path = tmp_path / "courtyard.db"
+    sqlite_templates.copy_schema(path)  # the tables, as create_all makes them
+    database = Database(f"sqlite+aiosqlite:///{path}")
     yield database
     await database.dispose()
 
@@ -104,9 +149,11 @@ def settings(tmp_path) -> Settings:
 
 
 @pytest.fixture
-async def harness(db: Database, settings: Settings) -> AsyncIterator[Harness]:
+async def harness(
+    db: Database, settings: Settings, sqlite_templates: SqliteTemplates
+) -> AsyncIterator[Harness]:
     """The engine over a seeded demo compound, driven as users would."""
-    h = await Harness.create(db, settings)
+    h = await Harness.create(db, settings, templates=sqlite_templates)
     yield h
 
 

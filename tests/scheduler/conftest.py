@@ -10,7 +10,7 @@ import pytest
 from bot.scheduler import DeadlineScheduler
 from bot.settings import Settings
 from storage.db import Database
-from tests.harness import Harness
+from tests.harness import Harness, SqliteTemplates
 from tests.scheduler.support import Clock
 
 
@@ -20,8 +20,12 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def h(db: Database, settings: Settings, clock: Clock) -> Harness:
-    harness = await Harness.create(db, settings)
+async def h(
+    db: Database, settings: Settings, clock: Clock, sqlite_templates: SqliteTemplates
+) -> Harness:
+    # Seeded (copied) on the real clock as tests/conftest.py's harness is; the tests' clock
+    # comes after, as before.
+    harness = await Harness.create(db, settings, templates=sqlite_templates)
     harness.services.clock = clock
     return harness
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
 
 from bot.adapters.telegram import TelegramBot, assemble, connect, create_bot
 from bot.app import build_flows
@@ -19,6 +21,7 @@ from storage import demo
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Base, utcnow
+from tests.harness import settle_sqlite
 from tests.telegram.fake_api import FakeBotAPI
 from tests.telegram.updates import Updates
 
@@ -26,6 +29,18 @@ from tests.telegram.updates import Updates
 TOKEN = "123456789:AAFakeTokenForCourtyardTests_0123456"
 BOT_ID = 123456789
 BOT_USERNAME = "courtyard_test_bot"
+
+
+async def close_bot_session(bot: Bot) -> None:
+    """For fixture teardown: `bot.session.close()` without the quarter second aiogram's
+    AiohttpSession sleeps after closing, there so that TLS connections finish closing (aiohttp's
+    graceful-shutdown advice). The fake API is plain HTTP on loopback, whose sockets close with
+    the aiohttp session. Any other session, or an aiogram without `_session`, closes as usual."""
+    inner = getattr(bot.session, "_session", None) if type(bot.session) is AiohttpSession else None
+    if inner is None or not bot.session.api.base.startswith("http://127.0.0.1:"):
+        await bot.session.close()
+    elif not inner.closed:
+        await inner.close()
 
 
 @pytest.fixture
@@ -78,6 +93,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seed]
     """The demo compound seeded once; each test gets a copy of the file (seeding takes ~0.4 s)."""
     path = tmp_path_factory.mktemp("template") / "demo.db"
     seed = asyncio.run(_seed(f"sqlite+aiosqlite:///{path}"))
+    settle_sqlite(path)  # all in the one file that is copied
     return path, seed
 
 
@@ -86,6 +102,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo compound in a schema made by the migrations, as `courtyard run` requires."""
     path = tmp_path_factory.mktemp("migrated") / "demo.db"
     asyncio.run(_seed(f"sqlite+aiosqlite:///{path}", migrate=True))
+    settle_sqlite(path)
     return path
 
 
@@ -138,4 +155,4 @@ async def live(
     if not polling.done():
         await telegram.dispatcher.stop_polling()
     await polling
-    await telegram.bot.session.close()
+    await close_bot_session(telegram.bot)

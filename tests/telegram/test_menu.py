@@ -15,6 +15,7 @@ from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.i18n import translate
 from bot.settings import Settings
+from tests.telegram.conftest import close_bot_session
 from tests.telegram.fake_api import FakeBotAPI
 
 PRIVATE, GROUPS = "all_private_chats", "all_group_chats"
@@ -28,7 +29,7 @@ async def _nothing(ctx: Context) -> None:
 async def bot(tg_settings: Settings) -> AsyncIterator[Bot]:
     bot = create_bot(tg_settings)
     yield bot
-    await bot.session.close()
+    await close_bot_session(bot)
 
 
 def _names(api: FakeBotAPI, scope: str, language: str | None) -> list[str]:

@@ -13,7 +13,7 @@ from bot.adapters.telegram import create_bot
 from bot.adapters.telegram.transport import MAX_ATTEMPTS, TelegramTransport
 from bot.engine.replies import Button, Delivered, Edit, Send, Toast, keyboard
 from bot.settings import Settings
-from tests.telegram.conftest import TOKEN
+from tests.telegram.conftest import TOKEN, close_bot_session
 from tests.telegram.fake_api import FakeBotAPI
 from tests.telegram.updates import buttons
 
@@ -38,7 +38,7 @@ async def wired(api: FakeBotAPI, tg_settings: Settings) -> AsyncIterator[Wired]:
 
     bot = create_bot(tg_settings)
     yield Wired(TelegramTransport(bot, sleep=no_wait), api, waits)
-    await bot.session.close()
+    await close_bot_session(bot)
 
 
 async def test_text_with_buttons_returns_the_message_id(wired: Wired) -> None:

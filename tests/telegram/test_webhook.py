@@ -13,7 +13,7 @@ from bot.adapters.telegram.webhook import SECRET_HEADER, create_webhook_app
 from bot.i18n import translate
 from bot.services import Services
 from bot.settings import Settings
-from tests.telegram.conftest import Seed
+from tests.telegram.conftest import Seed, close_bot_session
 from tests.telegram.fake_api import FakeBotAPI
 from tests.telegram.updates import Person, Updates
 
@@ -37,7 +37,7 @@ async def endpoint(
     yield f"http://{host}:{port}{PATH}"
     await runner.cleanup()
     await telegram.dispatcher.emit_shutdown()
-    await telegram.bot.session.close()
+    await close_bot_session(telegram.bot)
 
 
 async def _post(url: str, update: dict, headers: dict[str, str]) -> int:
