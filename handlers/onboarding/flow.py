@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
@@ -25,7 +27,7 @@ from storage.models import (
     Compound,
 )
 from storage.repos import audit
-from storage.repos.invites import Redeemed, redeem_invite
+from storage.repos.invites import Redeemed, invite_lockout, redeem_invite
 from storage.repos.residencies import residency_of
 
 FLOW = "onboarding"
@@ -84,6 +86,14 @@ def _language_press(ctx: Context) -> ButtonData:
     return LanguagePress("en" if ctx.locale == "zh" else "zh")
 
 
+def _local(ctx: Context, moment: datetime | None) -> str:
+    """A moment as the person reads it: in their compound's time zone (else TIMEZONE)."""
+    if moment is None:
+        return "—"
+    zone = ZoneInfo(ctx.compound.timezone if ctx.compound else ctx.services.settings.timezone)
+    return moment.astimezone(zone).strftime("%m-%d %H:%M")
+
+
 def _first_name(ctx: Context) -> str:
     return ctx.person.name or ctx.t("onboarding-default-name")
 
@@ -93,6 +103,10 @@ async def on_start_choice(ctx: Context, press: StartPress) -> None:
         ctx.toast(ctx.t("common-private-only"), alert=True)
         return
     if press.choice is StartChoice.CODE:
+        locked_until = await invite_lockout(ctx.session, ctx.person.id, ctx.services.clock())
+        if locked_until is not None:
+            ctx.say("onboarding-code-locked", until=_local(ctx, locked_until))
+            return
         ctx.conversation.begin(FLOW, ENTERING_CODE)
         ctx.say("onboarding-enter-code")
         return
@@ -117,6 +131,8 @@ async def _redeem(ctx: Context, code: str) -> None:
     )
     invite = result.invite
     match result.outcome:
+        case Redeemed.LOCKED_OUT:
+            ctx.say("onboarding-code-locked", until=_local(ctx, result.locked_until))
         case Redeemed.UNKNOWN:
             if not ctx.conversation.active:
                 ctx.conversation.begin(FLOW, ENTERING_CODE)

@@ -158,6 +158,10 @@ async def redeem_invite(
     )
     if invite is None:
         await record_wrong_code(session, person_id, now)
+        # The wrong code that locks them out says so at once, not only at the next try.
+        locked_until = await invite_lockout(session, person_id, now)
+        if locked_until is not None:
+            return Redemption(Redeemed.LOCKED_OUT, locked_until=locked_until)
         return Redemption(Redeemed.UNKNOWN)
     if invite.used_at is not None:
         outcome = Redeemed.ALREADY if invite.used_by == person_id else Redeemed.USED

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage import demo
-from storage.models import AuditEntry, Residency, ResidencyStatus
+from storage.models import AuditEntry, Person, Residency, ResidencyStatus
 from tests.harness import Harness
 
 NEWCOMER = demo.NEWCOMER_ID
@@ -109,3 +109,30 @@ async def test_the_open_private_chat_link_greets_instead_of_taking_a_code(harnes
 async def test_deep_link_to_a_command_runs_it_in_private(harness: Harness) -> None:
     await harness.say(1001, "/start help", lang="en")
     assert "property assistant" in harness.transport.last(1001).text
+
+
+async def test_too_many_wrong_codes_lock_the_person_out_even_for_the_right_one(
+    harness: Harness,
+) -> None:
+    assert harness.demo is not None
+    await harness.say(NEWCOMER, "/start", lang="en")
+    await harness.press(NEWCOMER, harness.transport.last(NEWCOMER).data("invite code"))
+    for attempt in range(5):
+        await harness.say(NEWCOMER, f"WRONG00{attempt}")
+    assert "Too many wrong invite codes" in harness.transport.last(NEWCOMER).text
+
+    # The right code is not even looked at while locked out, and the lock says until when.
+    await harness.say(NEWCOMER, f"/start inv-{harness.demo.invite_code}", lang="en")
+    assert "Too many wrong invite codes" in harness.transport.last(NEWCOMER).text
+    async with harness.services.db.read() as session:
+        linked = await session.scalar(
+            select(Residency)
+            .join(Person, Person.id == Residency.person_id)
+            .where(Person.telegram_id == NEWCOMER)
+        )
+    assert linked is None
+
+    # "I have a code" says so at once instead of asking for a code that cannot be accepted.
+    await harness.say(NEWCOMER, "/start", lang="en")
+    await harness.press(NEWCOMER, harness.transport.last(NEWCOMER).data("invite code"))
+    assert "Too many wrong invite codes" in harness.transport.last(NEWCOMER).text

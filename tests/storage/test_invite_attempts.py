@@ -63,7 +63,8 @@ async def test_too_many_wrong_codes_lock_the_person_out(any_db: Database) -> Non
     now = NOW
     for attempt in range(MAX_WRONG_CODES):
         wrong = await _redeem(any_db, f"WRONG{attempt:03d}", guesser, now)
-        assert wrong.outcome is Redeemed.UNKNOWN
+        locks = attempt == MAX_WRONG_CODES - 1
+        assert wrong.outcome is (Redeemed.LOCKED_OUT if locks else Redeemed.UNKNOWN)
         now += timedelta(seconds=30)
     # Even the right code is refused now, with when to try again; it stays unused.
     refused = await _redeem(any_db, code, guesser, now)
