@@ -25,7 +25,7 @@ from handlers.my_cases import flow as my_cases
 from handlers.onboarding import binding
 from handlers.onboarding import flow as onboarding
 from handlers.repairs import flow as repairs
-from handlers.staff import casework, team
+from handlers.staff import casework, chats, team
 from knowledge.router import Routers
 from storage.db import Database
 from storage.migrate import require_current
@@ -47,6 +47,7 @@ def build_flows() -> Flows:
         onboarding,
         binding,
         team,
+        chats,
         casework,
         inquiries,
         emergencies,

@@ -171,7 +171,10 @@ class Engine:
             log.info("rejected press %r from %s: %s", press.data, ctx.event.user.id, exc)
             self._stale(ctx)
             return
-        if _carries_nonce(data) and data.nonce != ctx.conversation.nonce:  # type: ignore[attr-defined]
+        # A button of a conversation step is valid only while that step is current: with no
+        # conversation there is no step, so even an empty nonce (forged) is stale.
+        nonce = getattr(data, "nonce", None) if _carries_nonce(data) else None
+        if nonce is not None and (not ctx.conversation.active or nonce != ctx.conversation.nonce):
             self._stale(ctx)
             return
         await flows.presses[type(data)](ctx, data)

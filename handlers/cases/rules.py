@@ -32,10 +32,13 @@ from storage.models import (
     StaffMember,
     Urgency,
 )
-from storage.repos.cases import add_event, next_number
+from storage.repos.cases import add_event, count_filed_since, next_number
 from storage.repos.people import Actor
 
 URGE_INTERVAL = timedelta(days=1)
+# What a person with no linked home may file (questions for staff) in a rolling day.
+UNLINKED_DAILY_LIMIT = 3
+UNLINKED_WINDOW = timedelta(days=1)
 RESPONSE_KINDS = (DeadlineKind.RESPONSE_REMINDER, DeadlineKind.RESPONSE_BREACH)
 RESOLVE_KINDS = (DeadlineKind.RESOLVE_REMINDER, DeadlineKind.RESOLVE_BREACH)
 
@@ -110,6 +113,18 @@ async def open_case(
     add_event(session, case, kind=CaseEventKind.CREATED, actor_id=resident.id, now=now)
     await session.flush()
     return Change(case, CaseEventKind.CREATED, resident, deadlines)
+
+
+async def check_unlinked_allowance(
+    session: AsyncSession, actor: Actor, kind: CaseKind, now: datetime
+) -> None:
+    """Someone with no home linked and no staff role may ask staff a few questions a day, no
+    more: a stranger must not be able to fill the staff chat. Emergencies are never limited."""
+    if kind is CaseKind.EMERGENCY or actor.is_resident() or actor.staff or actor.global_manager:
+        return
+    filed = await count_filed_since(session, actor.person.id, kind, now - UNLINKED_WINDOW)
+    if filed >= UNLINKED_DAILY_LIMIT:
+        raise CaseRefused("case-refused-daily-limit", limit=UNLINKED_DAILY_LIMIT)
 
 
 def _rank(urgency: Urgency) -> int:

@@ -20,7 +20,7 @@ from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import keyboard
-from handlers.case_replies import publish
+from handlers.case_replies import publish, refuse
 from handlers.cases import rules
 from handlers.cases.cards import local_time
 from storage.models import CaseKind
@@ -51,6 +51,8 @@ async def ask_staff(ctx: Context, *, earlier: str | None = None) -> None:
         return
     if ctx.compound is None:
         ctx.say("inquiry-no-compound")
+        return
+    if not await _allowed(ctx):
         return
     if not (ctx.actor.is_resident() or ctx.actor.staff):
         # An unbound person may still ask: the office can answer anyone from the compound,
@@ -107,11 +109,26 @@ async def on_send_as_is(ctx: Context, press: SendAsIsPress) -> None:
     await _file(ctx, earlier)
 
 
+async def _allowed(ctx: Context) -> bool:
+    """Whether this person may file another question today; says why not otherwise."""
+    try:
+        await rules.check_unlinked_allowance(
+            ctx.session, ctx.actor, CaseKind.INQUIRY, ctx.services.clock()
+        )
+    except rules.CaseRefused as refused:
+        refuse(ctx, refused)
+        return False
+    return True
+
+
 async def _file(ctx: Context, question: str) -> None:
     compound = ctx.compound
     if compound is None:
         ctx.conversation.finish()
         ctx.say("inquiry-no-compound")
+        return
+    if not await _allowed(ctx):
+        ctx.conversation.finish()
         return
     units = ctx.actor.units
     draft = rules.Draft(

@@ -38,8 +38,9 @@ from handlers.cases.cards import (
     staff_card_text,
 )
 from handlers.cases.categories import SKILL_FOR
-from storage.models import Case, CaseStatus, Compound
+from storage.models import Case, CaseStatus, ChatPurpose, Compound
 from storage.repos.cases import card_ref, case_for_staff_message, load_case, open_cases
+from storage.repos.compounds import chat_binding
 from storage.repos.people import staff_of
 
 FLOW = "casework"
@@ -62,8 +63,20 @@ class CaseAtHand(BaseModel):
     case_id: int
 
 
+async def in_staff_place(ctx: Context) -> bool:
+    """Staff views carry residents' names and homes: they are shown only in a staff chat or
+    a private chat, never in a residents' group, whatever the button or command says."""
+    if ctx.event.is_private:
+        return True
+    binding = await chat_binding(ctx.session, ctx.chat_id)
+    return binding is not None and binding.purpose is ChatPurpose.STAFF
+
+
 async def on_staff_press(ctx: Context, press: StaffPress) -> None:
     """A button on a case card."""
+    if not await in_staff_place(ctx):
+        ctx.toast(ctx.t("casework-staff-chat-only"), alert=True)
+        return
     case = await load_case(ctx.session, press.case_id, lock=True)
     if case is None:
         ctx.toast(ctx.t("case-unknown"), alert=True)
@@ -141,6 +154,9 @@ async def _offer_assignees(ctx: Context, case: Case) -> None:
 
 
 async def on_assign(ctx: Context, press: AssignPress) -> None:
+    if not await in_staff_place(ctx):
+        ctx.toast(ctx.t("casework-staff-chat-only"), alert=True)
+        return
     case = await load_case(ctx.session, press.case_id, lock=True)
     if case is None:
         ctx.toast(ctx.t("case-unknown"), alert=True)
@@ -302,6 +318,9 @@ async def reply_on_card(ctx: Context) -> bool:
 
 async def list_cases(ctx: Context) -> None:
     """`/cases`: open cases by urgency and age; `/cases mine`: the caller's own."""
+    if not await in_staff_place(ctx):
+        ctx.say("casework-staff-chat-only")
+        return
     compound_ids = [c for c in ctx.actor.compound_ids() if ctx.actor.is_staff(c)]
     if ctx.actor.global_manager and ctx.compound is not None:
         compound_ids = list(dict.fromkeys([ctx.compound.id, *compound_ids]))

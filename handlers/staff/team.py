@@ -1,14 +1,13 @@
-"""Managers set up their team: bind the staff chat, invite staff, issue unit invite codes."""
+"""Managers set up their team: invite staff, issue unit invite codes (chats: `chats.py`)."""
 
 from __future__ import annotations
 
 from bot.engine.context import Context
 from bot.engine.registry import Audience, Flows
 from bot.engine.replies import Button, keyboard
-from storage.models import KNOWN_SKILLS, ChatPurpose, Compound, ResidencyRole, StaffRole
+from storage.models import KNOWN_SKILLS, Compound, ResidencyRole, StaffRole
 from storage.repos import audit
 from storage.repos.compounds import (
-    bind_chat,
     compound_by_code,
     compound_codes,
     compound_ids,
@@ -17,7 +16,7 @@ from storage.repos.compounds import (
 from storage.repos.invites import create_invite
 
 
-async def _managed_compound(ctx: Context, code: str | None) -> Compound | None:
+async def managed_compound(ctx: Context, code: str | None) -> Compound | None:
     """The compound the command is about: named by code, or the only one the manager runs.
     Replies with the reason and returns None when it cannot tell or the user may not."""
     if code:
@@ -43,60 +42,6 @@ async def _managed_compound(ctx: Context, code: str | None) -> Compound | None:
     return compound
 
 
-async def bind_staff_chat(ctx: Context) -> None:
-    """`/staffchat [CODE]` in a group, by a manager: this group becomes the staff chat."""
-    if ctx.event.is_private:
-        ctx.say("staff-chat-in-group")
-        return
-    compound = await _managed_compound(ctx, ctx.event.args.strip() or None)
-    if compound is None:
-        return
-    await bind_chat(
-        ctx.session,
-        compound_id=compound.id,
-        chat_id=ctx.chat_id,
-        purpose=ChatPurpose.STAFF,
-        title=ctx.event.chat.title,
-        is_forum=ctx.event.chat.is_forum,
-        bound_by=ctx.person.id,
-    )
-    audit.record(
-        ctx.session,
-        action="chat.bound_staff",
-        actor_id=ctx.person.id,
-        compound_id=compound.id,
-        target=f"chat:{ctx.chat_id}",
-    )
-    ctx.say("staff-chat-bound", compound=compound.name)
-
-
-async def bind_resident_group(ctx: Context) -> None:
-    """`/residentgroup [CODE]` in a group, by a manager: the compound's residents' group."""
-    if ctx.event.is_private:
-        ctx.say("staff-chat-in-group")
-        return
-    compound = await _managed_compound(ctx, ctx.event.args.strip() or None)
-    if compound is None:
-        return
-    await bind_chat(
-        ctx.session,
-        compound_id=compound.id,
-        chat_id=ctx.chat_id,
-        purpose=ChatPurpose.RESIDENTS,
-        title=ctx.event.chat.title,
-        is_forum=ctx.event.chat.is_forum,
-        bound_by=ctx.person.id,
-    )
-    audit.record(
-        ctx.session,
-        action="chat.bound_residents",
-        actor_id=ctx.person.id,
-        compound_id=compound.id,
-        target=f"chat:{ctx.chat_id}",
-    )
-    ctx.say("staff-group-bound", compound=compound.name)
-
-
 async def add_staff(ctx: Context) -> None:
     """`/addstaff [manager] [skill ...]`: a one-time link that makes its opener staff."""
     words = ctx.event.args.lower().split()
@@ -106,7 +51,7 @@ async def add_staff(ctx: Context) -> None:
     if unknown:
         ctx.say("staff-unknown-skill", words=" ".join(unknown), skills=" ".join(KNOWN_SKILLS))
         return
-    compound = await _managed_compound(ctx, None)
+    compound = await managed_compound(ctx, None)
     if compound is None:
         return
     invite = await create_invite(
@@ -186,7 +131,5 @@ async def invite_resident(ctx: Context) -> None:
 
 
 def register(flows: Flows) -> None:
-    flows.command("staffchat", bind_staff_chat, audience=Audience.MANAGERS)
-    flows.command("residentgroup", bind_resident_group, audience=Audience.MANAGERS)
     flows.command("addstaff", add_staff, private_only=True, audience=Audience.MANAGERS)
     flows.command("invite", invite_resident, private_only=True, audience=Audience.STAFF)

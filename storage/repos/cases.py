@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -240,3 +240,15 @@ async def cases_of_resident(
         .limit(limit)
     )
     return list(rows)
+
+
+async def count_filed_since(
+    session: AsyncSession, person_id: int, kind: CaseKind, since: datetime
+) -> int:
+    """How many cases of `kind` the person filed from `since` on."""
+    found = await session.scalar(
+        select(func.count(Case.id)).where(
+            Case.resident_id == person_id, Case.kind == kind, Case.created_at >= since
+        )
+    )
+    return int(found or 0)

@@ -220,3 +220,44 @@ async def test_inquiry_carries_the_question_and_gets_an_answer(harness: Harness)
         PLUMBER, "可以，请提前到前台登记车牌", chat=STAFF_CHAT, reply_to=inquiry_card.message_id
     )
     assert "前台登记" in harness.transport.last(RESIDENT_EN).text
+
+
+async def test_staff_views_never_show_in_the_residents_group(harness: Harness) -> None:
+    case = await file_case(harness, RESIDENT)
+    group = demo.RESIDENT_GROUP_ID
+    await harness.say(PLUMBER, "/cases", chat=group, lang="en")
+    assert "only in the staff chat" in harness.transport.last(group).text
+    assert case.number not in harness.transport.last(group).text
+
+    shown_before = len(harness.transport.to(group))
+    for action in (StaffAction.SHOW, StaffAction.ASSIGN, StaffAction.TAKE):
+        await harness.press(PLUMBER, StaffPress(case.id, action).pack(), chat=group, lang="en")
+        assert harness.transport.toasts[-1].alert
+    await harness.press(PLUMBER, AssignPress(case.id, 2002).pack(), chat=group, lang="en")
+    assert harness.transport.toasts[-1].alert
+    assert len(harness.transport.to(group)) == shown_before
+    async with harness.services.db.read() as session:
+        stored = await session.get(Case, case.id)
+        assert stored is not None and stored.status is CaseStatus.SUBMITTED
+
+    # In a private chat a staff member still sees the listing.
+    await harness.say(PLUMBER, "/cases", lang="en")
+    assert case.number in harness.transport.last(PLUMBER).text
+
+
+async def test_a_stranger_may_ask_staff_only_a_few_times_a_day(harness: Harness) -> None:
+    stranger = 700_100_001
+    for n in range(rules.UNLINKED_DAILY_LIMIT):
+        await harness.say(stranger, f"/askstaff 请问第{n}个问题：快递柜在哪里？", lang="zh")
+        await harness.press(stranger, harness.transport.last(stranger).data("直接发送"))
+    cards = [s for s in harness.transport.to(STAFF_CHAT) if s.text.startswith(CARD_ICONS)]
+    assert len(cards) == rules.UNLINKED_DAILY_LIMIT
+
+    await harness.say(stranger, "/askstaff 再问一个问题：物业电话是多少？", lang="zh")
+    assert "每天最多" in harness.transport.last(stranger).text
+    cards = [s for s in harness.transport.to(STAFF_CHAT) if s.text.startswith(CARD_ICONS)]
+    assert len(cards) == rules.UNLINKED_DAILY_LIMIT
+
+    # An emergency is never limited, and residents are not limited at all.
+    await harness.say(stranger, "3号楼着火了，快来人")
+    assert harness.transport.last(STAFF_CHAT).text.startswith("🚨")

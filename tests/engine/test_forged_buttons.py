@@ -65,3 +65,24 @@ def test_int_fields_are_non_negative_32_bit_unless_annotated() -> None:
 def test_packing_an_out_of_range_value_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="out of range"):
         dataclasses.replace(_Relay(1, 0, 0), count=-1).pack()
+
+
+@pytest.mark.parametrize("data", ["fk:", "dr:c:repair:", "fp:repair:category:plumbing:"])
+async def test_an_empty_nonce_is_stale_when_no_conversation_is_active(
+    harness: Harness, data: str
+) -> None:
+    """With no conversation the stored nonce is empty too: a forged empty one must not match."""
+    group = demo.RESIDENT_GROUP_ID
+    before = len(harness.transport.to(group))
+    await harness.press(1001, data, chat=group)
+    assert harness.transport.toasts[-1].alert
+    assert len(harness.transport.to(group)) == before
+
+
+async def test_the_menu_never_lists_a_residents_cases_in_a_group(harness: Harness) -> None:
+    group = demo.RESIDENT_GROUP_ID
+    await harness.say(1001, "我家水管漏水了，厨房地上全是水")  # their own repair form is open
+    await harness.press(1001, "m:mycases", chat=group)
+    reply = harness.transport.last(group)
+    assert "R-" not in reply.text
+    assert any(b[1] is None for row in reply.buttons for b in row)  # the link to a private chat
