@@ -12,9 +12,8 @@ from typing import Any
 
 import yaml
 
+from knowledge.intent_ids import Intent
 from knowledge.router import Decision, Router
-
-EMERGENCY = "emergency.report"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,20 +85,22 @@ def evaluate(router: Router, items: Sequence[Item]) -> Report:
         decision = router.route(item.text, locale_hint=item.lang)
         report.items += 1
         ok = decision.intent == item.intent
-        if item.intent == "faq":
+        if item.intent == Intent.FAQ:
             report.faq_items += 1
             ranked = [decision.topic, *(a.topic for a in decision.alternatives)]
-            if decision.intent == "faq" and ranked[0] == item.topic:
+            if decision.intent is Intent.FAQ and ranked[0] == item.topic:
                 report.top1 += 1
             else:
                 ok = False
-            if decision.intent == "faq" and item.topic in ranked[:3]:
+            if decision.intent is Intent.FAQ and item.topic in ranked[:3]:
                 report.top3 += 1
-        if decision.outcome == "answer" and (item.intent != "faq" or decision.topic != item.topic):
+        if decision.outcome == "answer" and (
+            item.intent != Intent.FAQ or decision.topic != item.topic
+        ):
             report.confident_wrong += 1
-        if item.intent == EMERGENCY:
+        if item.intent == Intent.EMERGENCY:
             report.emergencies += 1
-            report.emergencies_found += decision.intent == EMERGENCY
+            report.emergencies_found += decision.intent is Intent.EMERGENCY
         report.intent_correct += decision.intent == item.intent
         if not ok:
             report.misses.append((item, decision))

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from knowledge.intent_ids import Intent
 from knowledge.tokenize import compact
 
 PACKAGE_DIR = Path(__file__).parent
@@ -36,7 +37,7 @@ SHIPPED_MIN_QUESTIONS = 6
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 ENTRY_KEYS = frozenset({"topic", "questions", "answer", "actions"})
 # Intents that make no sense as a button under an answer.
-NOT_ACTIONS = frozenset({"faq", "unknown", "smalltalk", "emergency.report"})
+NOT_ACTIONS = frozenset({Intent.FAQ, Intent.UNKNOWN, Intent.SMALLTALK, Intent.EMERGENCY})
 LocalValue = str | Mapping[str, str]
 
 

@@ -22,8 +22,9 @@ from threading import Lock
 from typing import Any, Literal
 
 from knowledge.index import Document, Hit, Index
+from knowledge.intent_ids import ACTIONABLE, Intent
 from knowledge.loader import KnowledgeBase, compound_codes, load_knowledge
-from knowledge.rules import ACTIONABLE, EMERGENCY, IntentRules
+from knowledge.rules import IntentRules
 from knowledge.tokenize import Tokenizer, detect_locale
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ class Decision:
     """Where a message goes. The first seven fields are the `courtyard ask --json` contract."""
 
     text: str
-    intent: str
+    intent: Intent
     topic: str | None
     score: float
     outcome: Outcome
@@ -137,12 +138,12 @@ class Router:
         prepared = self.rules.prepare(text)
         base: dict[str, Any] = {"text": text, "locale": locale}
         if not prepared.strip():
-            return Decision(**base, intent="unknown", topic=None, score=0.0, outcome="handoff")
+            return Decision(**base, intent=Intent.UNKNOWN, topic=None, score=0.0, outcome="handoff")
         found = self.rules.emergency.match(prepared)
         if found is not None and not found.guarded:
             return Decision(
                 **base,
-                intent=EMERGENCY,
+                intent=Intent.EMERGENCY,
                 topic=None,
                 score=1.0,
                 outcome="flow",
@@ -154,7 +155,7 @@ class Router:
         if self.rules.is_smalltalk(prepared):
             return Decision(
                 **base,
-                intent="smalltalk",
+                intent=Intent.SMALLTALK,
                 topic=None,
                 score=1.0,
                 outcome="flow",
@@ -176,7 +177,7 @@ class Router:
 
     def _actionable(
         self, prepared: str, hits: list[Hit], topics: list[Hit]
-    ) -> tuple[str | None, float]:
+    ) -> tuple[Intent | None, float]:
         """The actionable intent the message asks for, if its evidence beats the FAQ's."""
         cues = self.rules.cue_scores(prepared)
         similar = {
@@ -186,10 +187,10 @@ class Router:
         }
         question = self.rules.is_question(prepared)
         request = self.rules.is_request(prepared)
-        scores = {}
+        scores: dict[Intent, float] = {}
         for intent in ACTIONABLE:
             score = cues.get(intent, 0.0) + EXAMPLE_WEIGHT * similar.get(intent, 0.0)
-            if intent == "repair.report" and request:
+            if intent is Intent.REPAIR and request:
                 score += REQUEST_BONUS
             scores[intent] = score
         best = max(scores, key=lambda k: scores[k])
@@ -211,7 +212,7 @@ class Router:
         if not topics or topics[0].score < UNKNOWN_BELOW:
             return Decision(
                 **base,
-                intent="unknown",
+                intent=Intent.UNKNOWN,
                 topic=None,
                 score=topics[0].score if topics else 0.0,
                 outcome="handoff",
@@ -230,7 +231,7 @@ class Router:
             answer = self.knowledge.answer(best.label, base["locale"], compound)
         return Decision(
             **base,
-            intent="faq",
+            intent=Intent.FAQ,
             topic=best.label,
             score=best.score,
             outcome=outcome,

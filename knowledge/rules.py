@@ -19,11 +19,10 @@ from typing import Any
 
 import yaml
 
+from knowledge.intent_ids import ACTIONABLE, Intent
 from knowledge.tokenize import Lexicon, normalize, rewrite
 
 INTENTS_DIR = Path(__file__).parent / "intents"
-EMERGENCY = "emergency.report"
-ACTIONABLE = ("repair.report", "fee.query", "complaint.file", "event.signup", "human.handoff")
 
 
 def _compile(patterns: list[str] | str) -> re.Pattern[str] | None:
@@ -145,9 +144,9 @@ class IntentRules:
         rules.smalltalk = re.compile(f"(?:(?:{phrases}){small['trailing']})+")
         rules.smalltalk_kinds = {k: re.compile(p) for k, p in (small.get("kinds") or {}).items()}
         for data in files.values():
-            intent = data.get("intent")
-            if intent not in ACTIONABLE:
+            if data.get("intent") not in ACTIONABLE:
                 continue
+            intent = Intent(data["intent"])
             rules.cues[intent] = [(re.compile(p), float(w)) for p, w in data.get("cues", [])]
             examples = data.get("examples") or {}
             rules.examples[intent] = [str(e) for texts in examples.values() for e in texts]

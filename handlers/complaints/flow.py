@@ -40,6 +40,7 @@ from handlers.complaints.form import (
 )
 from handlers.forms import Choice, Form, Step, flag
 from handlers.intake.checks import filing_compound, opening_words
+from knowledge.intent_ids import Intent
 from storage.models import CaseKind
 
 
@@ -146,5 +147,5 @@ FORM: Form[ComplaintDraft] = Form(
 def register(flows: Flows) -> None:
     flows.command("complain", start, private_only=True, begins=True)
     flows.draft(FLOW)
-    flows.intent("complaint.file", file_from_text)
+    flows.intent(Intent.COMPLAINT, file_from_text)
     FORM.register(flows)

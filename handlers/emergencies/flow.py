@@ -28,11 +28,11 @@ from bot.i18n import translate
 from handlers.case_replies import publish
 from handlers.cases import rules
 from handlers.emergencies.advice import safety_advice
+from knowledge.intent_ids import Intent
 from knowledge.router import Decision
 from storage.models import Building, CaseKind, Compound, Unit, Urgency
 from storage.repos.cases import recent_open_case
 
-INTENT = "emergency.report"
 CATEGORY = "emergency"
 # Messages within this time of an open emergency case are taken to be about the same event.
 FOLLOW_UP_WINDOW = timedelta(minutes=30)
@@ -125,4 +125,4 @@ async def _building_of(ctx: Context, unit: Unit) -> str | None:
 
 
 def register(flows: Flows) -> None:
-    flows.routed_intent(INTENT, report)
+    flows.routed_intent(Intent.EMERGENCY, report)

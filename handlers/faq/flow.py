@@ -31,7 +31,6 @@ from bot.engine.registry import Flows
 from bot.engine.replies import Keyboard, keyboard
 from handlers.emergencies.advice import safety_advice
 from handlers.faq.group import (
-    EMERGENCY,
     GroupBudget,
     may_speak,
     moves_to_private,
@@ -55,6 +54,7 @@ from handlers.faq.replies import (
     suggest,
 )
 from handlers.menu import menu_keyboard, show_help
+from knowledge.intent_ids import Intent
 from knowledge.router import Decision
 
 # GroupBudget is re-exported: tests build a budget of their own from here.
@@ -62,11 +62,11 @@ __all__ = ["GroupBudget", "emergency_interrupt", "register", "reply", "report_em
 
 # The command that starts each request's flow, for buttons and deep links.
 COMMANDS = {
-    "repair.report": "repair",
-    "fee.query": "fees",
-    "complaint.file": "complain",
-    "event.signup": "events",
-    "human.handoff": "askstaff",
+    Intent.REPAIR: "repair",
+    Intent.FEES: "fees",
+    Intent.COMPLAINT: "complain",
+    Intent.EVENTS: "events",
+    Intent.HANDOFF: "askstaff",
 }
 
 
@@ -101,9 +101,9 @@ async def answered(ctx: Context) -> None:
 async def reply(ctx: Context, decision: Decision) -> None:
     """Says what the decision calls for: an answer, a choice, a flow, or the office contact."""
     intent = decision.intent
-    if intent == EMERGENCY:
+    if intent is Intent.EMERGENCY:
         await report_emergency(ctx, decision)
-    elif intent == "smalltalk":
+    elif intent is Intent.SMALLTALK:
         await _smalltalk(ctx, decision.smalltalk or "greeting")
     elif intent in COMMANDS:
         await _request(ctx, intent)
@@ -121,7 +121,7 @@ async def report_emergency(ctx: Context, decision: Decision) -> None:
     """The emergency flow when there is one, given the hazards and the place the router found;
     otherwise the safety advice for those hazards, the numbers to call and the duty phone, in
     one message, at once."""
-    handler = ctx.services.flows.routed.get(EMERGENCY)
+    handler = ctx.services.flows.routed.get(Intent.EMERGENCY)
     if ctx.conversation.flow == FLOW:
         ctx.conversation.finish()
     if handler is not None:
@@ -155,7 +155,7 @@ async def _smalltalk(ctx: Context, kind: str) -> None:
         ctx.say("faq-smalltalk-greeting", menu_keyboard(ctx) if ctx.event.is_private else ())
 
 
-async def _request(ctx: Context, intent: str) -> None:
+async def _request(ctx: Context, intent: Intent) -> None:
     """A request goes to its flow; in a group, a personal one moves to a private chat."""
     if ctx.conversation.flow == FLOW:
         ctx.conversation.finish()
@@ -169,18 +169,18 @@ async def _request(ctx: Context, intent: str) -> None:
     _fallback(ctx, intent)
 
 
-def _fallback(ctx: Context, intent: str) -> None:
+def _fallback(ctx: Context, intent: Intent) -> None:
     """No flow for this request yet: say plainly what to do now; never pretend it is done."""
     buttons: Keyboard = ()
-    if intent != "human.handoff" and "human.handoff" in ctx.services.flows.intents:
+    if intent is not Intent.HANDOFF and Intent.HANDOFF in ctx.services.flows.intents:
         buttons = keyboard([ask_staff_button(ctx, ctx.event.text or "")])
     ctx.say(f"faq-fallback-{intent.replace('.', '-')}", buttons, **contact(ctx))
 
 
 async def on_action(ctx: Context, press: ActionPress) -> None:
     """A button under an answer: the request's command, its flow, or the honest fallback."""
-    intent = press.intent
-    if intent not in COMMANDS:
+    intent = next((i for i in COMMANDS if i == press.intent), None)
+    if intent is None:
         ctx.toast(ctx.t("common-button-invalid"), alert=True)
         return
     if ctx.conversation.flow == FLOW:

@@ -14,13 +14,13 @@ from collections import deque
 from datetime import datetime, timedelta
 
 from bot.engine.context import Context
+from knowledge.intent_ids import Intent
 from knowledge.router import Decision
 
 log = logging.getLogger(__name__)
 
-EMERGENCY = "emergency.report"
 # Requests that concern one household: in a group they move to a private chat.
-PERSONAL = frozenset({"repair.report", "fee.query", "complaint.file", "human.handoff"})
+PERSONAL = frozenset({Intent.REPAIR, Intent.FEES, Intent.COMPLAINT, Intent.HANDOFF})
 # Unasked answers in a group need more confidence than answers to the asker.
 GROUP_AUTO_ANSWER_AT = 0.40
 GROUP_LIMIT, GROUP_WINDOW = 20, timedelta(minutes=1)
@@ -54,7 +54,7 @@ def may_speak(ctx: Context, decision: Decision) -> bool:
     compound turned unasked answers on; an emergency always. Never over the group budget."""
     if ctx.event.is_private:
         return True
-    emergency = decision.intent == EMERGENCY
+    emergency = decision.intent is Intent.EMERGENCY
     if not (ctx.event.addressed or emergency):
         settings = (ctx.compound.settings or {}) if ctx.compound else {}
         confident = decision.outcome == "answer" and decision.score >= GROUP_AUTO_ANSWER_AT
@@ -67,7 +67,7 @@ def may_speak(ctx: Context, decision: Decision) -> bool:
     return allowed or emergency
 
 
-def moves_to_private(ctx: Context, intent: str) -> bool:
+def moves_to_private(ctx: Context, intent: Intent) -> bool:
     """Whether this request is personal and was made in a group: it continues in private."""
     return not ctx.event.is_private and intent in PERSONAL
 

@@ -26,6 +26,7 @@ from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.replies import Button, Keyboard, keyboard
 from handlers.faq.knowledge import contact, kb_values, router_for
+from knowledge.intent_ids import Intent
 from knowledge.router import Decision
 from storage.models import AnswerFeedback, UnansweredQuestion
 from storage.repos.counters import upsert_increment
@@ -217,7 +218,7 @@ async def on_ask_staff(ctx: Context, press: AskStaffPress) -> None:
     """Hands the kept question to the staff flow (as if typed), or gives the office contact."""
     question = _answered(ctx).q
     ctx.conversation.finish()
-    handler = ctx.services.flows.intents.get("human.handoff")
+    handler = ctx.services.flows.intents.get(Intent.HANDOFF)
     if handler is None:
         ctx.reply(ctx.t("faq-fallback-human-handoff", **contact(ctx)))
         return

@@ -23,6 +23,7 @@ from bot.engine.replies import keyboard
 from handlers.case_replies import publish, refuse
 from handlers.cases import rules
 from handlers.cases.cards import local_time
+from knowledge.intent_ids import Intent
 from storage.models import CaseKind
 
 FLOW = "inquiry"
@@ -152,6 +153,6 @@ async def _file(ctx: Context, question: str) -> None:
 def register(flows: Flows) -> None:
     flows.command("askstaff", askstaff_command, hidden=True, begins=True)
     flows.draft(FLOW)
-    flows.intent("human.handoff", on_handoff_intent)
+    flows.intent(Intent.HANDOFF, on_handoff_intent)
     flows.press(SendAsIsPress, on_send_as_is)
     flows.step(FLOW, DESCRIBING, describing_question)

@@ -61,6 +61,7 @@ from handlers.repairs.form import (
 )
 from handlers.repairs.review import take_duplicate, take_review
 from handlers.widgets import typed_text, use_buttons
+from knowledge.intent_ids import Intent
 from storage.models import Urgency
 
 
@@ -232,5 +233,5 @@ FORM: Form[RepairDraft] = Form(
 def register(flows: Flows) -> None:
     flows.command("repair", start, private_only=True, begins=True)
     flows.draft(FLOW)
-    flows.intent("repair.report", report_from_text)
+    flows.intent(Intent.REPAIR, report_from_text)
     FORM.register(flows)

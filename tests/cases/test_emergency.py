@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from bot.engine.context import Context
 from bot.i18n import LOCALES, translate
 from handlers.emergencies.flow import report
+from knowledge.intent_ids import Intent
 from knowledge.router import Decision
-from knowledge.rules import EMERGENCY, IntentRules
+from knowledge.rules import IntentRules
 from storage import demo
 from storage.models import Case, CaseEvent, CaseKind, Compound, Deadline, DeadlineKind, Urgency
 from tests.harness import Harness
@@ -114,7 +115,7 @@ async def test_an_emergency_with_no_known_hazard_gets_general_advice(h: Harness)
 
     async def without_hazards(ctx: Context) -> None:
         text = ctx.event.text or ""
-        await report(ctx, Decision(text, EMERGENCY, None, 1.0, "flow", locale=ctx.locale))
+        await report(ctx, Decision(text, Intent.EMERGENCY, None, 1.0, "flow", locale=ctx.locale))
 
     h.services.flows.text = without_hazards
     await h.say(RESIDENT, "快来人啊，出大事了")
@@ -305,7 +306,7 @@ async def test_without_the_emergency_flow_each_kind_still_gets_its_advice(
     h: Harness, kind: str, locale: str
 ) -> None:
     """The FAQ's fallback reads the same table."""
-    h.services.flows.routed.pop(EMERGENCY)
+    h.services.flows.routed.pop(Intent.EMERGENCY)
     user = SENDER[locale]
     await h.say(user, REPRESENTATIVE[kind][LOCALES.index(locale)], lang=locale)
     (reply,) = h.transport.to(user)

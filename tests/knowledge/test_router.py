@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+import knowledge
 from knowledge.evaluation import evaluate, load_items
+from knowledge.intent_ids import Intent
 from knowledge.router import Router, Routers
 from knowledge.rules import INTENTS_DIR, EmergencyRules
 
@@ -241,3 +243,9 @@ def test_routers_are_built_once_and_per_compound(tmp_path: Path) -> None:
     assert routers.get("sunny").route("会所的无线网密码是多少").topic == "local.wifi"
     assert shared.route("会所的无线网密码是多少").topic != "local.wifi"
     assert Routers.shared(tmp_path) is Routers.shared(tmp_path)
+
+
+def test_the_intent_enum_is_the_routing_contract() -> None:
+    """Code names intents through `Intent`; its ids are exactly those of topics.yaml."""
+    contract = yaml.safe_load((Path(knowledge.__file__).parent / "topics.yaml").read_text())
+    assert {i.value for i in Intent} == set(contract["intents"])
