@@ -30,6 +30,8 @@ class Context:
     conversation: ConversationState
     locale: str
     out: list[Outbound] = field(default_factory=list)
+    # Replies kept even when the event fails and its transaction is rolled back.
+    urgent: list[Outbound] = field(default_factory=list)
     # Timed steps (deadline rows) created by this event; armed in the scheduler after commit.
     timers: list[tuple[int, datetime]] = field(default_factory=list)
 
@@ -64,6 +66,12 @@ class Context:
                 ref=ref,
             )
         )
+
+    def reply_urgently(self, text: str) -> None:
+        """Answers in this chat, and still does if recording what happened then fails:
+        safety advice must not depend on the database."""
+        self.reply(text)
+        self.urgent.append(self.out[-1])
 
     def say(self, key: str, buttons: Keyboard = (), **values: Any) -> None:
         """Replies with the locale text `key`."""

@@ -63,14 +63,16 @@ class Engine:
     async def handle(self, event: Incoming) -> list[Outbound]:
         """Handles one event and delivers its replies; returns them (tests read them)."""
         async with self.locks.hold(event.user.id):
+            # Replies that must reach the person even if the event fails (safety advice).
+            urgent: list[Outbound] = []
             try:
-                out = await self._run(event)
+                out = await self._run(event, urgent)
             except Exception:
-                out = await self._apologise(event)
+                out = [*urgent, *await self._apologise(event)]
             await self.deliver(out, press_id=event.press.press_id if event.press else None)
             return out
 
-    async def _run(self, event: Incoming) -> list[Outbound]:
+    async def _run(self, event: Incoming, urgent: list[Outbound]) -> list[Outbound]:
         settings = self.services.settings
         async with self.services.db.write() as session:
             messenger_locale = normalize_locale(event.user.language_code, default="")
@@ -86,6 +88,7 @@ class Engine:
             locale = locale_for(person, compound, settings.default_locale)
             conversation = await load_conversation(session, event.user.id, event.chat.id)
             ctx = Context(
+                urgent=urgent,
                 event=event,
                 session=session,
                 services=self.services,

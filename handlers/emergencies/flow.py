@@ -54,7 +54,7 @@ async def report(ctx: Context, decision: Decision) -> None:
     """Sends the safety instructions first, then opens (or adds to) an emergency case and
     tells the person that staff and managers have been alerted, with its number."""
     text = " ".join((ctx.event.text or "").split())[:TEXT_MAX]
-    ctx.reply(instructions(ctx, decision.hazards))
+    ctx.reply_urgently(instructions(ctx, decision.hazards))
     compound = ctx.compound
     if compound is None:
         ctx.say("emergency-no-compound")

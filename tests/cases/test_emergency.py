@@ -332,3 +332,19 @@ async def test_in_the_middle_of_a_form_the_hazard_and_place_still_count(h: Harne
         None,
         place_label("stairwell"),
     )
+
+
+async def test_advice_reaches_the_person_even_when_recording_the_case_fails(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store failing (a full disk, a lost connection) must not cost anyone the advice."""
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database is gone")
+
+    monkeypatch.setattr("handlers.cases.rules.next_number", broken)
+    await h.say(1001, "燃气泄漏了，闻到很重的煤气味")
+    texts = [s.text for s in h.transport.to(1001)]
+    assert advice("zh", "gas")[0] in texts[0]
+    assert texts[-1].startswith("抱歉")
+    assert await cases(h) == []
