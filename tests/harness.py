@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.engine import make_url
 
 from bot.app import build_flows
@@ -19,7 +19,7 @@ from bot.services import Services
 from bot.settings import Settings
 from storage import demo
 from storage.db import Database
-from storage.models import Base, Compound, utcnow
+from storage.models import Base, Case, Compound, utcnow
 
 
 @dataclass
@@ -182,6 +182,8 @@ class Harness:
         self.services, self.transport = services, transport
         self.engine = Engine(services, transport)
         self.demo: demo.DemoSummary | None = None
+        # How many compounds the database holds (tests/cases runs beside a second one).
+        self.compounds = 1
 
     @classmethod
     async def create(
@@ -275,3 +277,12 @@ class Harness:
 
     async def send_event(self, event: Incoming) -> list[Outbound]:
         return await self.engine.handle(event)
+
+
+def in_demo_compound() -> ColumnElement[bool]:
+    """Filters cases to the demo compound's (other compounds may share the database)."""
+    return Case.compound_id.in_(select(Compound.id).where(Compound.code == demo.CODE))
+
+
+def demo_compound() -> Select[tuple[Compound]]:
+    return select(Compound).where(Compound.code == demo.CODE)

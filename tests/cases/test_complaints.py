@@ -10,7 +10,7 @@ from storage import demo
 from storage.models import Case, CaseKind, Compound, Person
 from storage.repos.cases import load_case
 from storage.repos.people import load_actor
-from tests.harness import Harness, Sent
+from tests.harness import Harness, Sent, in_demo_compound
 
 WANG, DAVID, MANAGER = 1001, 1002, 3001
 STAFF_CHAT = demo.STAFF_CHAT_ID
@@ -22,7 +22,7 @@ def last(h: Harness, user: int) -> Sent:
 
 async def only_case(h: Harness) -> Case:
     async with h.services.db.read() as session:
-        cases = (await session.scalars(select(Case))).all()
+        cases = (await session.scalars(select(Case).where(in_demo_compound()))).all()
     assert len(cases) == 1
     return cases[0]
 

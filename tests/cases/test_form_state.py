@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.models import Case, Conversation
-from tests.harness import Harness
+from tests.harness import Harness, in_demo_compound
 
 WANG, DAVID = 1001, 1002
 
@@ -92,7 +92,7 @@ async def test_a_row_of_the_previous_release_resumes(harness: Harness) -> None:
     await h.press(WANG, h.transport.last(WANG).data("任何时间"))
     await h.press(WANG, h.transport.last(WANG).data("提交"))
     async with h.services.db.read() as session:
-        case = (await session.scalars(select(Case))).one()
+        case = (await session.scalars(select(Case).where(in_demo_compound()))).one()
     assert case.unit_id == unit_id and case.description == "卫生间地漏堵了"
 
 
@@ -113,7 +113,7 @@ async def test_a_row_that_no_longer_fits_restarts_the_form_politely(harness: Har
     async with h.services.db.read() as session:
         row = await session.scalar(select(Conversation).where(Conversation.user_id == WANG))
         assert row is not None and row.step == "choosing_category"
-        assert (await session.scalars(select(Case))).all() == []
+        assert (await session.scalars(select(Case).where(in_demo_compound()))).all() == []
 
 
 async def test_a_complaint_row_with_a_wrong_flag_restarts_in_english(harness: Harness) -> None:

@@ -17,7 +17,7 @@ from storage import demo
 from storage.models import Case, CaseEvent, CaseKind, CaseStatus, Compound, Person
 from storage.repos.cases import add_follower, load_case
 from storage.repos.people import Actor, load_actor
-from tests.harness import Harness, Sent
+from tests.harness import Harness, Sent, demo_compound
 
 WANG, DAVID, CHEN, PLUMBER, MANAGER = 1001, 1002, 1003, 2001, 3001
 STAFF_CHAT = demo.STAFF_CHAT_ID
@@ -32,7 +32,7 @@ async def file_case(h: Harness, telegram_id: int, **draft: object) -> Case:
     """A case as the intake flows would have filed it, announced to staff."""
     async with h.services.db.write() as session:
         person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
-        compound = await session.scalar(select(Compound))
+        compound = await session.scalar(demo_compound())
         assert person is not None and compound is not None
         actor = await load_actor(session, person, manager_ids=frozenset())
         fields: dict[str, object] = {

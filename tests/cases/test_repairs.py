@@ -11,7 +11,7 @@ from storage import demo
 from storage.models import Case, CaseFollower, CaseStatus, Compound, Person, Urgency
 from storage.repos.cases import load_case
 from storage.repos.people import load_actor
-from tests.harness import Harness, Sent
+from tests.harness import Harness, Sent, in_demo_compound
 
 WANG, DAVID, CHEN, CHEN_DAUGHTER, PLUMBER = 1001, 1002, 1003, 1004, 2001
 STAFF_CHAT = demo.STAFF_CHAT_ID
@@ -23,7 +23,7 @@ def last(h: Harness, user: int) -> Sent:
 
 async def only_case(h: Harness) -> Case:
     async with h.services.db.read() as session:
-        cases = (await session.scalars(select(Case))).all()
+        cases = (await session.scalars(select(Case).where(in_demo_compound()))).all()
     assert len(cases) == 1
     return cases[0]
 
@@ -156,7 +156,7 @@ async def test_common_area_duplicate_can_be_followed(harness: Harness) -> None:
     await h.press(WANG, offer.data("关注"))
     assert "已关注" in last(h, WANG).text
     async with h.services.db.read() as session:
-        assert len((await session.scalars(select(Case))).all()) == 1
+        assert len((await session.scalars(select(Case).where(in_demo_compound()))).all()) == 1
         followers = (await session.scalars(select(CaseFollower))).all()
     assert len(followers) == 1
 
@@ -179,7 +179,7 @@ async def test_a_different_fault_is_filed_anyway(harness: Harness) -> None:
         await h.press(user, last(h, user).data("一般"))
         await h.press(user, last(h, user).data("提交"))
     async with h.services.db.read() as session:
-        places = sorted((await session.scalars(select(Case.place))).all())
+        places = sorted((await session.scalars(select(Case.place).where(in_demo_compound()))).all())
     assert places == ["12楼楼道", "1楼大堂"]
 
 
@@ -284,7 +284,7 @@ async def test_cancel_leaves_the_form(harness: Harness) -> None:
     await h.say(WANG, "/cancel")
     assert "已退出" in last(h, WANG).text
     async with h.services.db.read() as session:
-        assert (await session.scalars(select(Case))).all() == []
+        assert (await session.scalars(select(Case).where(in_demo_compound()))).all() == []
 
 
 async def test_unlinked_users_are_refused_and_offered_linking(harness: Harness) -> None:
@@ -310,7 +310,7 @@ async def test_in_a_group_the_report_moves_to_a_private_chat(harness: Harness) -
     await h.say(WANG, "电梯坏了", chat=demo.RESIDENT_GROUP_ID, addressed=True)
     assert "私聊" in h.transport.last(demo.RESIDENT_GROUP_ID).text
     async with h.services.db.read() as session:
-        assert (await session.scalars(select(Case))).all() == []
+        assert (await session.scalars(select(Case).where(in_demo_compound()))).all() == []
 
 
 async def test_menu_offers_cases_to_residents_only(harness: Harness) -> None:

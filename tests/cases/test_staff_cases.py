@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, update
 
 from handlers.cases import rules
 from handlers.cases.announce import Announcer
 from handlers.cases.buttons import AssignPress, StaffAction, StaffPress
 from storage import demo
-from storage.models import Case, CaseEvent, CaseKind, CaseStatus, ChatBinding, Compound, Person
-from tests.harness import Harness, Sent
+from storage.models import Case, CaseEvent, CaseKind, CaseStatus, ChatBinding, Person
+from tests.harness import Harness, Sent, demo_compound
 
 RESIDENT, RESIDENT_EN, PLUMBER, LIFT_TECH, MANAGER = 1001, 1002, 2001, 2002, 3001
 STAFF_CHAT = demo.STAFF_CHAT_ID
@@ -19,7 +20,7 @@ async def file_case(h: Harness, telegram_id: int, **draft: object) -> Case:
     """Files a case as the resident would have, and delivers its announcements."""
     async with h.services.db.write() as session:
         person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
-        compound = await session.scalar(select(Compound))
+        compound = await session.scalar(demo_compound())
         assert person is not None and compound is not None
         fields = {"kind": CaseKind.REPAIR, "category": "plumbing", "description": "厨房水管漏水"}
         fields.update(draft)
@@ -246,6 +247,8 @@ async def test_staff_views_never_show_in_the_residents_group(harness: Harness) -
 
 
 async def test_a_stranger_may_ask_staff_only_a_few_times_a_day(harness: Harness) -> None:
+    if harness.compounds > 1:
+        pytest.skip("with several compounds an unlinked person belongs to none: nothing to limit")
     stranger = 700_100_001
     for n in range(rules.UNLINKED_DAILY_LIMIT):
         await harness.say(stranger, f"/askstaff 请问第{n}个问题：快递柜在哪里？", lang="zh")
