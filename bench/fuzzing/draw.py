@@ -50,7 +50,10 @@ class HypothesisDraw:
         self.data, self.st = data, st
 
     def choice(self, options: Sequence[T]) -> T:
-        return options[self.data.draw(self.st.integers(0, len(options) - 1))]
+        # A fixed range, not 0..len-1: how many options there are depends on the world (the
+        # buttons on screen, the cases filed), and hypothesis replays a sequence of draws
+        # only if each draw asks for the same range as before.
+        return options[self.data.draw(self.st.integers(0, 2**16)) % len(options)]
 
     def integer(self, low: int, high: int) -> int:
         return int(self.data.draw(self.st.integers(low, high)))

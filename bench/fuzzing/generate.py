@@ -219,7 +219,9 @@ class Generator:
             user, chat = self._who_and_where(draw)
         self.last = (user, chat)
         lang = draw.choice((None, "zh-hans", "en", "fr", "zh", ""))
-        who = UserRef(user, draw.choice(("", "王芳", "Stranger 🙂", "x" * 300)), lang)
+        # Telegram's full name is a first and a last name of at most 64 characters each.
+        longest = "名" * 64 + " " + "x" * 64
+        who = UserRef(user, draw.choice(("", "王芳", "Stranger 🙂", "\u202e\x07", longest)), lang)
         thread_id, reply_to = self._thread_and_reply(draw, view, chat.id)
         base = Incoming(user=who, chat=chat, thread_id=thread_id, reply_to_message_id=reply_to)
         kind = draw.choice(("press", "text", "command", "press", "photo", "unsupported"))

@@ -15,6 +15,7 @@ tables stay small enough to compare whole after every event, and consumed cases 
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from collections import Counter
 from collections.abc import Iterator
@@ -234,7 +235,9 @@ def _exception_signature(where: str, exc: BaseException) -> tuple[str, str]:
         location = f"{Path(place.filename).relative_to(ROOT)}:{place.lineno}"
     else:
         location = f"{place.filename}:{place.lineno}"
-    message = str(exc).splitlines()[0][:120] if str(exc) else ""
+    # Numbers differ from one occurrence to the next (ids, values): one finding, not many.
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    message = re.sub(r"\d+(\.\.\.)?", "N", first)[:160]
     detail = "".join(traceback.format_exception(exc)[-12:])
     return f"{where}: {type(exc).__name__} at {location}: {message}", detail
 

@@ -62,9 +62,14 @@ GROUPS = (demo.RESIDENT_GROUP_ID, demo.STAFF_CHAT_ID, NORTH_STAFF_CHAT)
 
 async def create(db: Database) -> None:
     """Creates the tables (an empty database or schema) and seeds the world."""
+    await create_at(db, now=utcnow())
+
+
+async def create_at(db: Database, *, now: datetime) -> None:
+    """`create`, with the cases filed at `now`."""
     async with db.write_engine.begin() as connection:
         await connection.run_sync(Base.metadata.create_all)
-    await seed(db)
+    await seed(db, now=now)
 
 
 async def reset(db: Database) -> None:
