@@ -1,15 +1,16 @@
-"""Where the fuzzer's random choices come from: `random.Random` for the bench, hypothesis for
-the test (so that a failing sequence shrinks to a short one).
+"""Where the fuzzer's random choices come from: a seeded `random.Random`.
 
-The generator asks only for these three kinds of choice. Hypothesis shrinks towards the first
-option and the low end of a range, so generators list their most ordinary option first.
+The generator asks only for these three kinds of choice, so another source could stand in.
+(Hypothesis drawing each choice itself was tried: the world holds random nonces, so the same
+choices do not always take the same path, and hypothesis rejects that as a flaky strategy.
+The property test draws the seed instead.)
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -38,26 +39,3 @@ class RandomDraw:
 
     def chance(self, percent: int) -> bool:
         return self.random.randrange(100) < percent
-
-
-class HypothesisDraw:
-    """Choices drawn from hypothesis's `st.data()`, so they shrink."""
-
-    def __init__(self, data: Any) -> None:  # hypothesis.strategies.DataObject
-        # Imported here: the bench runs on random.Random and needs no hypothesis.
-        from hypothesis import strategies as st
-
-        self.data, self.st = data, st
-
-    def choice(self, options: Sequence[T]) -> T:
-        # A fixed range, not 0..len-1: how many options there are depends on the world (the
-        # buttons on screen, the cases filed), and hypothesis replays a sequence of draws
-        # only if each draw asks for the same range as before.
-        return options[self.data.draw(self.st.integers(0, 2**16)) % len(options)]
-
-    def integer(self, low: int, high: int) -> int:
-        return int(self.data.draw(self.st.integers(low, high)))
-
-    def chance(self, percent: int) -> bool:
-        # Shrinks towards 99, i.e. towards False for any percent below 100.
-        return bool(self.data.draw(self.st.integers(0, 99)) >= 100 - percent)

@@ -195,7 +195,10 @@ class View:
         return sorted(self.snap[table])
 
     def nonces(self) -> list[str]:
-        return sorted({row["nonce"] for row in self.snap["conversations"].values()})
+        # In the order the conversations began, not by value: nonces are random, and the same
+        # seed should press the same conversation's nonce on every run.
+        rows = sorted(self.snap["conversations"].items())
+        return list(dict.fromkeys(str(row["nonce"]) for _, row in rows))
 
     def nonce_of(self, user: int, chat: int) -> str | None:
         for row in self.snap["conversations"].values():
