@@ -40,7 +40,7 @@ from bot.engine.events import (
     split_command,
 )
 from handlers.cases.categories import COMPLAINT_CATEGORIES, REPAIR_CATEGORIES
-from handlers.repairs.form import VISIT_WINDOWS
+from handlers.repairs.form import VisitWindow
 from storage import demo
 
 BOT = "courtyard_bot"
@@ -146,7 +146,10 @@ STRING_VALUES = (
     "🔥",
     *REPAIR_CATEGORIES,
     *COMPLAINT_CATEGORIES,
-    *VISIT_WINDOWS,
+    *(window.value for window in VisitWindow),
+    # The generic form button's form and field names, so forged FormPresses reach the forms.
+    *(f"{form}" for form in ("repair", "complaint")),
+    *("category", "guess", "location", "building", "urgency", "visit", "review", "photos"),
 )
 INT_EDGES = (0, 1, 2, 3, 5, -1, -(2**31), 2**31 - 1, 2**31, 2**53, BIGINT_MAX, 2**64, 10**30)
 MALFORMED = (

@@ -5,8 +5,8 @@ Hypothesis drives event sequences (bench/fuzzing/generate.py: texts, commands, p
 presses of offered, forged and malformed buttons, by residents, staff, managers and
 strangers) and plays them through the engine on SQLite and on PostgreSQL. After every event:
 nothing escaped the engine and nothing was logged at ERROR, and no row changed that the rule
-in bench/fuzzing/ownership.py does not allow the acting user to change. Errors of the known,
-reported bugs in known.py are set aside; anything else fails with the events that led to it.
+in bench/fuzzing/ownership.py does not allow the acting user to change. Any finding fails the
+test with the events that led to it.
 
 Hypothesis and pytest-asyncio's function-scoped async fixtures do not mix (a fixture is not
 rebuilt per example), so each test builds its database and world once, on its own event loop
@@ -32,7 +32,6 @@ from bench.fuzzing.play import Fuzzer, Tally
 from bot.settings import Settings
 from storage.db import Database
 from tests.conftest import _drop_schema, _postgres_database
-from tests.fuzz.known import known_bug
 
 EVENTS_PER_EXAMPLE = 60
 MAX_EXAMPLES = 30
@@ -67,11 +66,9 @@ def fuzzer_on(backend: str) -> Iterator[tuple[asyncio.Runner, Fuzzer]]:
 
 
 def problems(tally: Tally) -> list[str]:
-    """Every finding that is not a known bug, with the events that led to it."""
+    """Every finding, with the events that led to it."""
     found = []
     for finding in tally.findings.values():
-        if known_bug(finding) is not None:
-            continue
         events = "\n    ".join(finding.events)
         found.append(f"{finding.kind}: {finding.signature}\n    {events}\n{finding.detail}")
     return found

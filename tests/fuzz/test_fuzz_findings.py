@@ -1,17 +1,13 @@
 """The bugs the fuzzer found, each as the shortest event sequence that shows it.
 
-Each test says what should happen and is marked xfail(strict=True) while the bug stands: when
-it is fixed, the test passes, pytest reports XPASS as a failure, and whoever fixed it removes
-the mark (and the entry in known.py, so that the property test stops setting it aside).
+Each was found by the fuzzer and fixed; the test says what must happen now.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from bench.fuzzing import world
 from bench.fuzzing.play import Fuzzer, capturing_errors
@@ -38,12 +34,6 @@ async def _play(fuzzer: Fuzzer, *events: Incoming) -> None:
             await fuzzer.step(event, errors)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/engine/buttons.py _decode accepts any int: a forged id past the column's range "
-    "reaches the database and fails there (apology, staff chat alerted) instead of being "
-    "refused as an invalid button",
-)
 async def test_a_forged_case_id_past_the_column_range_is_refused(empty_db: Database) -> None:
     fuzzer = await _fuzzer(empty_db)
     await _play(
@@ -57,34 +47,16 @@ async def test_a_forged_case_id_past_the_column_range_is_refused(empty_db: Datab
     assert fuzzer.tally.unhandled == 0, list(fuzzer.tally.findings)
 
 
-async def test_a_nul_character_in_text_is_answered(
-    empty_db: Database, request: pytest.FixtureRequest
-) -> None:
-    if empty_db.dialect == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="PostgreSQL text cannot hold U+0000 and nothing strips it: the question "
-                "is kept as unanswered (faq) and the insert fails",
-            )
-        )
+async def test_a_nul_character_in_text_is_answered(empty_db: Database) -> None:
     fuzzer = await _fuzzer(empty_db)
     await _play(fuzzer, Incoming(user=UserRef(1002), chat=ChatRef(1002), text="nul\x00byte"))
     assert fuzzer.tally.unhandled == 0, list(fuzzer.tally.findings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="case numbers are unique across compounds (storage/models.py Case, "
-    "UniqueConstraint('number')) but counted per compound (storage/repos/cases.py "
-    "next_number): a second compound's first repair of the day takes the first's number",
-)
 async def test_two_compounds_file_repairs_on_the_same_day(empty_db: Database) -> None:
-    any_db = empty_db
     now = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
-    await world.create_at(any_db, now=now)  # Sunny Garden's R-20260302-001 is filed
-    async with any_db.write() as session:
+    await world.create_at(empty_db, now=now)  # Sunny Garden's R-20260302-001 is filed
+    async with empty_db.write() as session:
         north = await session.scalar(select(Compound).where(Compound.code == world.NORTH_CODE))
         resident = await session.scalar(
             select(Person).where(Person.telegram_id == world.NORTH_RESIDENT)
