@@ -2,6 +2,8 @@
 cases; what was lost and what arrived twice, on SQLite and on PostgreSQL.
 
     .venv/bin/python -m bench.crash [--kills N] [--seed S] [--databases sqlite,postgres] [--json]
+                                    [--verbose] [--settle SECONDS] [--result-window SECONDS]
+                                    [--keep-logs DIR]
 
 The bot runs as it does in production, `python -m bot run` (long polling) in a subprocess, its
 TELEGRAM_API_BASE pointing at a fake Bot API server in this process
@@ -14,13 +16,16 @@ the bot that keeps these flows, whatever it stores or however it delivers.
 For each database (a SQLite file in a temporary folder; a PostgreSQL database created for the
 run and dropped afterwards, on the server of `COURTYARD_TEST_POSTGRES_URL`): the schema is
 made by the migrations, and a compound (bench/world.py) with `RESIDENTS` residents, `STAFF`
-staff and a bound staff chat is seeded. Then, per kill, one cycle: the bot is started, waits
-are made until it polls, the workload runs, and the bot is killed with SIGKILL: at a random
-moment after it started polling, or 0.05-0.5 s after a burst of button presses reached the
-queue, or (now and then) while it is still starting. Kill moments come from `--seed`. After the
-last kill the bot is started once more and left alone until nothing more happens for
-`SETTLE` seconds (every update acknowledged, no request for that long), then stopped with
-SIGTERM.
+staff and a bound staff chat is seeded. Then, per kill, one cycle: the bot is started, the
+bench waits until it polls, the workload runs, and the bot is killed with SIGKILL: at a random
+moment 0.1-3 s after it began polling, or 0.05-0.5 s after a burst of button presses reached
+the queue, or (one time in ten) while it is still starting. In one cycle per database, the
+rush, `RUSH` residents ask at once and press together, and the kill follows that burst by
+0.05-0.5 s (the issue's "60 residents pressed Submit, killed 0.5 s later"). Every choice comes
+from `--seed`. After the last kill the bot is started once more and left alone, the workload
+carrying on (prompts that arrive late are still pressed, cards still taken), until nothing
+has happened for `--settle` seconds (every update acknowledged, no request that long), then
+stopped with SIGTERM.
 
 The workload, each story in a chat of its own so that everything the bot sends is
 attributable:
@@ -56,17 +61,20 @@ What is counted (from the fake server's records and the database, never the bot'
   arrivals beyond the first; an edit Telegram refuses as unchanged does not count).
 - in flight at a kill: sendMessage/editMessageText requests the fake server had received when
   SIGKILL was sent and had not answered yet, or had answered less than `RESULT_WINDOW`
-  seconds before (the bot may not have read or recorded the answer): handed to the Bot API
-  with no result recorded at the instant of the kill. `max_in_flight` is the largest over
-  all kills. A bot that resends unconfirmed messages after a restart can duplicate at most
-  these.
-- other messages: requests the workload does not explain (an apology after an error, an
-  error report in the staff chat); shown, not part of the totals.
+  seconds before (`--result-window`: the bot may not have read or recorded the answer yet):
+  handed to the Bot API with no result recorded at the instant of the kill. `max_in_flight`
+  is the largest over all kills. A bot that records each message's result as soon as the
+  answer comes, and after a restart resends only what it has no result for, duplicates at
+  most these.
+- other messages: successful requests the workload does not explain (an apology after an
+  error, the unfinished-form question when an update was handled twice, an error report in
+  the staff chat); counted and shown, not part of the totals.
 
-Prints a table per database and the totals; `--json` adds a last line
-`{"kills": N, "lost_updates": N, "lost_messages": N, "duplicate_messages": N,
-"max_in_flight": N}`. Exit status 0 when the bench ran (whatever it found), 2 when it could
-not run (PostgreSQL not answering, the bot not starting).
+Prints a table per database and the totals (`--verbose`: a line per kill and per lost update;
+`--keep-logs DIR` keeps the bot's output); `--json` adds a last line `{"kills": N,
+"lost_updates": N, "lost_messages": N, "duplicate_messages": N, "max_in_flight": N}`. Exit
+status 0 when the bench ran, whatever it found; 2 when it could not run (PostgreSQL not
+answering, the bot not starting).
 """
 
 from __future__ import annotations
@@ -115,6 +123,7 @@ TOKEN = "123456789:AAFakeTokenForCourtyardCrashBench_012"
 RESIDENTS, FAQ_ASKERS, STAFF = 60, 30, 4
 # Residents who all ask in the same cycle, the one with the biggest burst of presses.
 RUSH = 20
+RUSH_WAIT = 3.0
 FAQ_BASE = 300_000
 KILLS = 22
 # A Bot API round trip for sends and edits (Telegram's is tens of milliseconds).
@@ -123,8 +132,9 @@ LATENCY = 0.03
 RESULT_WINDOW = 0.05
 # Presses are queued and released together this often: bursts, as at the end of a meeting.
 BURST_EVERY = 0.5
-# The end: nothing new for this long means the bot is done; never wait longer than the cap.
-SETTLE, SETTLE_CAP = 3.0, 45.0
+# The end: nothing new for this long means the bot is done (a bot that resends on a timer
+# needs a longer one: --settle); never wait longer than the cap.
+SETTLE, SETTLE_CAP = 5.0, 60.0
 STARTUP_CAP = 60.0
 SENDING = ("sendmessage", "editmessagetext", "sendphoto", "sendmediagroup")
 FAQ_QUESTIONS = (
@@ -163,10 +173,14 @@ class Pushed:
 @dataclass(slots=True)
 class Kill:
     cycle: int
-    mode: str  # "burst", "random" or "startup"
+    mode: str  # "rush", "burst", "random" or "startup"
+    started: float  # when this incarnation was started
     at: float
     after_polling: float | None  # seconds since the incarnation began polling
+    burst: int  # presses in the last burst before the kill
+    after_burst: float
     in_flight: int = 0
+    lost_updates: int = 0  # acknowledged by this incarnation and lost
 
 
 @dataclass
@@ -179,6 +193,7 @@ class Figures:
     acknowledged: int = 0
     unacknowledged: int = 0
     lost_updates: Counter[str] = field(default_factory=Counter)
+    lost: list[Pushed] = field(default_factory=list)
     cases: int = 0
     takes: int = 0
     expected: Counter[str] = field(default_factory=Counter)
@@ -201,7 +216,15 @@ class Crash:
     """One database: the fake Bot API, the workload, the bot process and its killer."""
 
     def __init__(
-        self, backend: str, url: str, workdir: Path, rng: random.Random, cycles: int
+        self,
+        backend: str,
+        url: str,
+        workdir: Path,
+        rng: random.Random,
+        cycles: int,
+        *,
+        settle: float = SETTLE,
+        result_window: float = RESULT_WINDOW,
     ) -> None:
         self.backend, self.url, self.workdir, self.rng, self.cycles = (
             backend,
@@ -210,6 +233,7 @@ class Crash:
             rng,
             cycles,
         )
+        self.settle, self.result_window = settle, result_window
         self.api = FakeBotAPI(token=TOKEN, latency=LATENCY)
         self.updates = Updates()
         self.flows: Flows = build_flows()
@@ -226,7 +250,13 @@ class Crash:
         self.taken: set[int] = set()  # cases someone pressed Take on
         self.seen: set[tuple[int, int]] = set()
         self.bursts = asyncio.Event()
+        self.last_burst = (0.0, 0)  # when, how many presses
         self.rush = 0
+        self.rushers: set[int] = set()
+        self.held: list[Arrival] = []  # the rush's presses, released together
+        self.held_since: float | None = None
+        self.rush_released = asyncio.Event()
+        self.spawned_at = 0.0
         self.process: asyncio.subprocess.Process | None = None
         self.log: IO[bytes] | None = None
 
@@ -250,6 +280,8 @@ class Crash:
         self.rush = self.rng.randrange(cycles)
         for n, person in enumerate(self.residents):
             cycle = self.rush if n < RUSH else self.rng.randrange(cycles)
+            if n < RUSH:
+                self.rushers.add(person.id)
             text = f"/askstaff {self.questions[person.id]}"
             self.arrivals[cycle].append((self.updates.text(person, text), "ask", person.id))
         for n in range(FAQ_ASKERS):
@@ -295,6 +327,10 @@ class Crash:
                         self.pressed.add(chat)
                         person = next(p for p in self.residents if p.id == chat)
                         update = self.updates.press(person, data, on=dict(message))
+                        if chat in self.rushers:
+                            self.held.append((update, "press", chat))
+                            self.held_since = self.held_since or now
+                            continue
                         due = now + self.rng.uniform(0.2, 1.0)
                         self.pending.append((due, (update, "press", chat)))
                     elif (
@@ -310,17 +346,27 @@ class Crash:
                         self.pending.append((due, (update, "take", parsed.case_id)))
 
     async def release(self) -> None:
-        """Queues the presses that are due, all at once, every `BURST_EVERY` seconds."""
+        """Queues the presses that are due, all at once, every `BURST_EVERY` seconds. The
+        rush's presses wait for one another (at most `RUSH_WAIT` seconds) and go together."""
         while True:
             await asyncio.sleep(BURST_EVERY)
             now = time.monotonic()
-            due = [p for p in self.pending if p[0] <= now]
+            due = [arrival for when, arrival in self.pending if when <= now]
+            self.pending = [p for p in self.pending if p[0] > now]
+            rush = self.held_since is not None and (
+                len(self.held) == len(self.rushers) or now - self.held_since >= RUSH_WAIT
+            )
+            if rush:
+                due.extend(self.held)
+                self.held, self.held_since = [], None
             if not due:
                 continue
-            self.pending = [p for p in self.pending if p[0] > now]
-            await self._push(*(arrival for _, arrival in due))
+            await self._push(*due)
+            self.last_burst = (now, len(due))
             self.bursts.set()
             self.bursts.clear()
+            if rush:
+                self.rush_released.set()
 
     def _parse(self, data: str) -> ButtonData | None:
         try:
@@ -349,6 +395,7 @@ class Crash:
         """Starts `python -m bot run`; returns the index of its first request."""
         assert self.log is not None
         first = len(self.api.calls)
+        self.spawned_at = time.monotonic()
         self.log.write(f"--- start {self.figures.starts + 1}\n".encode())
         self.log.flush()
         self.process = await asyncio.create_subprocess_exec(
@@ -395,7 +442,10 @@ class Crash:
             self.process.send_signal(signal.SIGKILL)
         await self.process.wait()
         after = at - polling_at if polling_at is not None else None
-        self.figures.kills.append(Kill(cycle, mode, at, after))
+        burst_at, burst = self.last_burst
+        self.figures.kills.append(
+            Kill(cycle, mode, self.spawned_at, at, after, burst, at - burst_at)
+        )
 
     async def stop(self) -> None:
         assert self.process is not None
@@ -440,7 +490,7 @@ class Crash:
         later = arrivals[split:]
         mode = self.rng.choices(("burst", "random", "startup"), (0.45, 0.45, 0.1))[0]
         if rush:
-            mode = "burst"
+            mode = "rush"
         first = await self.start_bot()
         if mode == "startup":
             await asyncio.sleep(self.rng.uniform(0.5, 3.0))
@@ -449,9 +499,10 @@ class Crash:
             return
         polling_at = await self.polling(first)
         feeding = asyncio.create_task(self._feed(later))
-        if mode == "burst":
+        if mode in ("burst", "rush"):
+            burst = self.rush_released if rush else self.bursts
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.bursts.wait(), 5.0)
+                await asyncio.wait_for(burst.wait(), 8.0 if rush else 5.0)
             await asyncio.sleep(self.rng.uniform(0.05, 0.5))
         else:
             await asyncio.sleep(self.rng.uniform(0.1, 3.0))
@@ -486,8 +537,8 @@ class Crash:
             if (
                 not self.pending
                 and not self.api.updates
-                and now - last >= SETTLE
-                and now - began >= SETTLE
+                and now - last >= self.settle
+                and now - began >= self.settle
             ):
                 break
         await self.stop()
@@ -497,7 +548,7 @@ class Crash:
     async def _check(self) -> None:
         figures = self.figures
         for kill in figures.kills:
-            kill.in_flight = _in_flight(self.api.calls, kill.at)
+            kill.in_flight = _in_flight(self.api.calls, kill.at, self.result_window)
         state = await _stored(self.url)
         received = _Received.of(self.api.calls, self.flows)
         for entry in self.pushed.values():
@@ -506,6 +557,11 @@ class Crash:
                 figures.acknowledged += 1
                 if not self._effect(entry, state, received):
                     figures.lost_updates[entry.kind] += 1
+                    figures.lost.append(entry)
+                    acked = self.api.acknowledged[entry.update_id]
+                    for kill in figures.kills:
+                        if kill.started <= acked <= kill.at:
+                            kill.lost_updates += 1
             else:
                 figures.unacknowledged += 1
         filed_text = _fragment("inquiry-filed", number="", due="")
@@ -673,15 +729,15 @@ def _fragment(key: str, **values: str) -> str:
     return max((part.strip() for part in text.split(marker)), key=len)
 
 
-def _in_flight(calls: list[Call], at: float) -> int:
+def _in_flight(calls: list[Call], at: float, window: float) -> int:
     """Sends and edits handed to the Bot API with no result the bot could have recorded when
-    SIGKILL went out: received by then, and unanswered or answered under RESULT_WINDOW ago."""
+    SIGKILL went out: received by then, and unanswered or answered under `window` s before."""
     return sum(
         1
         for c in calls
         if c.method.lower() in SENDING
         and c.received_at <= at
-        and (c.answered_at is None or c.answered_at > at - RESULT_WINDOW)
+        and (c.answered_at is None or c.answered_at > at - window)
     )
 
 
@@ -693,6 +749,20 @@ def _errors_in(log: Path) -> int:
 
 
 # -- databases -------------------------------------------------------------------------------
+
+
+async def _postgres_answers(pg_url: str) -> None:
+    import asyncpg
+
+    dsn = pg_url.replace("postgresql+asyncpg://", "postgresql://")
+    try:
+        connection = await asyncio.wait_for(asyncpg.connect(dsn), 5)
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+        raise BenchFailed(
+            f"no PostgreSQL at {pg_url} (set COURTYARD_TEST_POSTGRES_URL, or "
+            f"--databases sqlite): {exc}"
+        ) from None
+    await connection.close()
 
 
 @contextlib.asynccontextmanager
@@ -721,12 +791,21 @@ async def _database(backend: str, workdir: Path, pg_url: str) -> Any:
 
 
 async def bench_one(
-    backend: str, *, cycles: int, rng: random.Random, pg_url: str, keep: Path | None
+    backend: str,
+    *,
+    cycles: int,
+    rng: random.Random,
+    pg_url: str,
+    keep: Path | None,
+    settle: float,
+    result_window: float,
 ) -> Figures:
     with tempfile.TemporaryDirectory(prefix=f"crash-{backend}-") as tmp:
         workdir = Path(tmp)
         async with _database(backend, workdir, pg_url) as url:
-            crash = Crash(backend, url, workdir, rng, cycles)
+            crash = Crash(
+                backend, url, workdir, rng, cycles, settle=settle, result_window=result_window
+            )
             await crash.prepare()
             figures = await crash.run()
         if keep is not None:
@@ -749,6 +828,7 @@ def _table(all_figures: list[Figures]) -> str:
         rows.append((label, *(str(v) for v in values), str(sum(values))))
 
     row("kills (SIGKILL)", [len(f.kills) for f in all_figures])
+    row("  of them soon after the rush", [_modes(f, "rush") for f in all_figures])
     row("  of them soon after a burst", [_modes(f, "burst") for f in all_figures])
     row("  of them while starting", [_modes(f, "startup") for f in all_figures])
     row("updates queued", [sum(f.pushed.values()) for f in all_figures])
@@ -790,6 +870,20 @@ def _table(all_figures: list[Figures]) -> str:
     )
 
 
+def _describe(kill: Kill) -> str:
+    if kill.after_polling is None:
+        when = "while starting"
+    else:
+        when = f"{kill.after_polling:.2f} s after polling began"
+        if kill.mode in ("rush", "burst"):
+            presses = "press" if kill.burst == 1 else "presses"
+            when += f", {kill.after_burst:.2f} s after a burst of {kill.burst} {presses}"
+    return (
+        f"kill {kill.cycle + 1} ({kill.mode}): {when}; in flight {kill.in_flight}, "
+        f"lost updates it had acknowledged {kill.lost_updates}"
+    )
+
+
 def _modes(figures: Figures, mode: str) -> int:
     return sum(k.mode == mode for k in figures.kills)
 
@@ -814,6 +908,8 @@ async def main_async(args: argparse.Namespace) -> int:
     started = time.monotonic()
     all_figures: list[Figures] = []
     try:
+        if "postgres" in databases:
+            await _postgres_answers(pg_url)  # before minutes are spent on SQLite
         for backend, cycles in zip(databases, _split(args.kills, len(databases)), strict=True):
             all_figures.append(
                 await bench_one(
@@ -822,6 +918,8 @@ async def main_async(args: argparse.Namespace) -> int:
                     rng=random.Random(rng.random()),
                     pg_url=pg_url,
                     keep=Path(args.keep_logs) if args.keep_logs else None,
+                    settle=args.settle,
+                    result_window=args.result_window,
                 )
             )
     except BenchFailed as exc:
@@ -830,12 +928,22 @@ async def main_async(args: argparse.Namespace) -> int:
     wall = time.monotonic() - started
     print(
         f"bench/crash.py: {RESIDENTS} residents, {FAQ_ASKERS} FAQ askers and {STAFF} staff per "
-        f"database; seed {args.seed}; Bot API latency {LATENCY * 1000:.0f} ms"
+        f"database; seed {args.seed}; Bot API latency {LATENCY * 1000:.0f} ms; in flight: "
+        f"unanswered or answered < {args.result_window * 1000:.0f} ms before the kill"
     )
     print(_table(all_figures))
     for figures in all_figures:
         for text in figures.other[:3]:
             print(f"  {figures.backend}, other: {text[:100]!r}")
+    if args.verbose:
+        for figures in all_figures:
+            for kill in figures.kills:
+                print(f"  {figures.backend} {_describe(kill)}")
+            for entry in figures.lost:
+                print(
+                    f"  {figures.backend} lost update {entry.update_id}: {entry.kind} "
+                    f"(chat {entry.chat}, {'case' if entry.kind == 'take' else 'user'} {entry.key})"
+                )
     print(f"wall time {wall:.0f} s")
     if args.json:
         print(
@@ -858,6 +966,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="seed of every random choice")
     parser.add_argument("--databases", default="sqlite,postgres", help="sqlite,postgres")
     parser.add_argument("--json", action="store_true", help="a last line of JSON totals")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=SETTLE,
+        metavar="SECONDS",
+        help=f"quiet time that ends the run (default {SETTLE:g})",
+    )
+    parser.add_argument(
+        "--result-window",
+        type=float,
+        default=RESULT_WINDOW,
+        metavar="SECONDS",
+        help=f"an answer this recent at a kill is still in flight (default {RESULT_WINDOW:g})",
+    )
+    parser.add_argument("--verbose", action="store_true", help="a line per kill and lost update")
     parser.add_argument("--keep-logs", metavar="DIR", help="copy the bot's logs to DIR")
     args = parser.parse_args(argv)
     if args.kills < 0:
