@@ -438,11 +438,11 @@ class Crash:
     async def kill(self, cycle: int, mode: str, polling_at: float | None) -> None:
         assert self.process is not None
         at = time.monotonic()
+        burst_at, burst = self.last_burst
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGKILL)
         await self.process.wait()
         after = at - polling_at if polling_at is not None else None
-        burst_at, burst = self.last_burst
         self.figures.kills.append(
             Kill(cycle, mode, self.spawned_at, at, after, burst, at - burst_at)
         )
