@@ -234,6 +234,8 @@ class Crash:
             cycles,
         )
         self.settle, self.result_window = settle, result_window
+        # How long people take to press: drawn as messages arrive, so apart from the plan.
+        self.think = random.Random(rng.random())
         self.api = FakeBotAPI(token=TOKEN, latency=LATENCY)
         self.updates = Updates()
         self.flows: Flows = build_flows()
@@ -331,7 +333,7 @@ class Crash:
                             self.held.append((update, "press", chat))
                             self.held_since = self.held_since or now
                             continue
-                        due = now + self.rng.uniform(0.2, 1.0)
+                        due = now + self.think.uniform(0.2, 1.0)
                         self.pending.append((due, (update, "press", chat)))
                     elif (
                         isinstance(parsed, StaffPress)
@@ -342,7 +344,7 @@ class Crash:
                         self.taken.add(parsed.case_id)
                         member = self.staff[parsed.case_id % len(self.staff)]
                         update = self.updates.press(member, data, on=dict(message))
-                        due = now + self.rng.uniform(0.3, 1.5)
+                        due = now + self.think.uniform(0.3, 1.5)
                         self.pending.append((due, (update, "take", parsed.case_id)))
 
     async def release(self) -> None:
@@ -488,34 +490,37 @@ class Crash:
         split = len(arrivals) if rush else len(arrivals) // 2
         await self._push(*arrivals[:split])
         later = arrivals[split:]
+        # The plan is drawn before anything runs, so that a seed always makes the same one.
         mode = self.rng.choices(("burst", "random", "startup"), (0.45, 0.45, 0.1))[0]
         if rush:
             mode = "rush"
+        delay = {
+            "startup": self.rng.uniform(0.5, 3.0),  # after the start
+            "random": self.rng.uniform(0.1, 3.0),  # after polling began
+        }.get(mode, self.rng.uniform(0.05, 0.5))  # after the burst
+        feed_times = sorted(self.rng.uniform(0.0, 2.0) for _ in later)
         first = await self.start_bot()
         if mode == "startup":
-            await asyncio.sleep(self.rng.uniform(0.5, 3.0))
+            await asyncio.sleep(delay)
             await self.kill(cycle, mode, None)
             await self._push(*later)
             return
         polling_at = await self.polling(first)
-        feeding = asyncio.create_task(self._feed(later))
+        feeding = asyncio.create_task(self._feed(later, feed_times))
         if mode in ("burst", "rush"):
             burst = self.rush_released if rush else self.bursts
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(burst.wait(), 8.0 if rush else 5.0)
-            await asyncio.sleep(self.rng.uniform(0.05, 0.5))
-        else:
-            await asyncio.sleep(self.rng.uniform(0.1, 3.0))
+        await asyncio.sleep(delay)
         await self.kill(cycle, mode, polling_at)
         feeding.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await feeding
         await self._push(*later)  # what was not fed yet
 
-    async def _feed(self, arrivals: list[Arrival]) -> None:
-        """The rest of a cycle's arrivals, over the first two seconds of polling; each is
+    async def _feed(self, arrivals: list[Arrival], times: list[float]) -> None:
+        """The rest of a cycle's arrivals, at `times` seconds after polling began; each is
         taken off the list as it is queued."""
-        times = sorted(self.rng.uniform(0.0, 2.0) for _ in arrivals)
         began = time.monotonic()
         for offset in times:
             await asyncio.sleep(max(0.0, began + offset - time.monotonic()))
