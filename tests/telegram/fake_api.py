@@ -2,7 +2,9 @@
 
 It answers the methods the adapter uses the way Telegram does (same paths, same JSON, same
 error shapes), records every request, and can be told to misbehave: a chat that blocked the
-bot (403), a flood wait (429 with retry_after), a token it does not know (401).
+bot (403), a flood wait (429 with retry_after), a token it does not know (401). It can also
+answer with a round trip's delay (`latency`), and keeps when each request arrived and was
+answered and when each update was acknowledged (bench/crash.py measures losses with them).
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ class Call:
     method: str  # as the client spelled it, e.g. "sendMessage"
     params: dict[str, Any]
     token: str
+    # When it arrived and when it was answered (time.monotonic()); None while still open.
+    received_at: float = 0.0
+    answered_at: float | None = None
+    # The HTTP status of the answer, and its result (None for an error).
+    status: int | None = None
+    result: Any = None
 
     @property
     def chat_id(self) -> int | None:
@@ -54,7 +62,12 @@ class ApiError(Exception):
 
 class FakeBotAPI:
     def __init__(
-        self, *, token: str, username: str = "courtyard_test_bot", max_poll_wait: float = 0.5
+        self,
+        *,
+        token: str,
+        username: str = "courtyard_test_bot",
+        max_poll_wait: float = 0.5,
+        latency: float = 0.0,
     ) -> None:
         self.token = token
         self.me = {
@@ -64,8 +77,14 @@ class FakeBotAPI:
             "username": username,
         }
         self.max_poll_wait = max_poll_wait
+        # Seconds every method but getUpdates takes to answer, as Telegram's round trip does.
+        self.latency = latency
         self.calls: list[Call] = []
         self.updates: list[dict[str, Any]] = []
+        # update_id -> when a getUpdates asked for a higher offset (Telegram forgot it then).
+        self.acknowledged: dict[int, float] = {}
+        # update_id -> how many getUpdates answers carried it.
+        self.served: dict[int, int] = defaultdict(int)
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.commands: dict[tuple[str, str | None], list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] | None = None
@@ -188,10 +207,13 @@ class FakeBotAPI:
             if isinstance(value, str)
         }
         method = request.match_info["method"]
-        self.calls.append(Call(method, params, request.match_info["token"]))
+        call = Call(method, params, request.match_info["token"], received_at=time.monotonic())
+        self.calls.append(call)
         await self._notify()  # a long poll answers late; its arrival is news already
         if gate := self.gates.get(method.lower()):
             await gate.wait()
+        if self.latency and method.lower() != "getupdates":
+            await asyncio.sleep(self.latency)
         try:
             result = await self._answer(method.lower(), params, request.match_info["token"])
         except ApiError as exc:
@@ -203,8 +225,11 @@ class FakeBotAPI:
             if exc.parameters:
                 body["parameters"] = exc.parameters
             response = web.json_response(body, status=exc.code)
+            call.status = exc.code
         else:
             response = web.json_response({"ok": True, "result": result})
+            call.status, call.result = 200, result
+        call.answered_at = time.monotonic()
         await self._notify()
         return response
 
@@ -256,6 +281,10 @@ class FakeBotAPI:
             raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         # Telegram forgets updates below the offset: asking for more confirms the earlier ones.
         offset = int(params.get("offset", 0))
+        now = time.monotonic()
+        for update in self.updates:
+            if update["update_id"] < offset:
+                self.acknowledged.setdefault(update["update_id"], now)
         self.updates = [u for u in self.updates if u["update_id"] >= offset]
         wait = min(float(params.get("timeout", 0)), self.max_poll_wait)
         if not self.updates and wait > 0:
@@ -264,7 +293,10 @@ class FakeBotAPI:
                     await asyncio.wait_for(
                         self._changed.wait_for(lambda: bool(self.updates) or self._closing), wait
                     )
-        return self.updates[: int(params.get("limit", 100))]
+        batch = self.updates[: int(params.get("limit", 100))]
+        for update in batch:
+            self.served[update["update_id"]] += 1
+        return batch
 
     def _store(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
