@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from bot.engine.engine import Engine, Transport
+from bot.engine.engine import Engine
+from bot.engine.outbox import Transport
 from bot.engine.registry import Flows
 from bot.redis_client import connect_redis, redis_client
 from bot.scheduler import DeadlineScheduler

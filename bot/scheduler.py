@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.engine.engine import Engine
+from bot.engine.outbox import enqueue
 from handlers.cases import deadlines
 from storage.repos import deadlines as deadline_repo
 
@@ -104,9 +105,13 @@ class DeadlineScheduler:
                 return False
         async with self.services.db.write() as session:
             fired = await deadlines.fire(session, self.services.settings, row_id, now)
+            # What firing says is stored with the firing: a reminder is never lost to a crash.
+            rows = enqueue(session, fired.out, now) if fired is not None else []
+            await session.flush()
+            ids = [row.id for row in rows]
         if fired is None:
             return False
-        await self.engine.deliver(fired.out)
+        await self.engine.outbox.deliver(ids)
         for row in fired.armed:
             self.arm(row.id, row.due_at)
         return True

@@ -286,6 +286,62 @@ class SentMessage(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class InboxUpdate(Base):
+    """An update from Telegram, stored before Telegram is told it arrived (the polling offset
+    moves past it, or the webhook answers 200), and marked handled in the same transaction as
+    what handling it changed. A restart handles every stored update not yet handled."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_pending", "handled_at", "update_id"),)
+
+    # Telegram's update id: a repeated delivery of the same update is stored once.
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # permanently: the chat refuses the bot, or Telegram refused the message
+
+
+class OutboxMessage(Base):
+    """One message the bot owes someone: a reply, a card, a card edit, a notification.
+
+    Written in the transaction of the change that caused it and delivered after the commit by
+    `bot.engine.outbox`, which claims a row before sending it and marks it sent with the
+    message id. A crash leaves unsent rows pending; they are delivered after the restart, in
+    order per chat. Only rows handed to Telegram with no result recorded can go out twice.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before", "id"),
+        Index("ix_outbox_chat", "chat_id", "status", "id"),
+        Index("ix_outbox_ref", "ref", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # "send" or "edit"
+    # The chat it goes to; None for an edit of every message sent under `ref`.
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    ref: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Held by a sender until then; a sender that died lets go when it passes.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class AuditEntry(Base):
     """Who did what, when: every decision and every change of someone else's data."""
 

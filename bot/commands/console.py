@@ -59,6 +59,9 @@ async def _chat(services: Services, *, persona: Persona, jsonl: bool = False) ->
     staff_chats = {b.chat_id: b.title for b in bindings if b.purpose is ChatPurpose.STAFF}
     transport.chat_names.update({b.chat_id: b.title or str(b.chat_id) for b in bindings})
     engine = build_engine(services, transport)
+    # What a killed earlier session still owed goes out first.
+    await engine.outbox.release_claims()
+    await engine.outbox.deliver_due()
     scheduler = await start_scheduler(services, engine)
     console = ConsoleChat(engine, services, transport, persona=persona, staff_chats=staff_chats)
     try:

@@ -11,23 +11,24 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.alerts import AlertBudget
 from bot.engine.buttons import ButtonData, InvalidButton
 from bot.engine.context import Context
 from bot.engine.events import ChatKind, Incoming
+from bot.engine.inbox import take_update
 from bot.engine.ordering import KeyedLocks, UserLocks
+from bot.engine.outbox import Outbox, Transport, enqueue
 from bot.engine.prompts import PROMPT_KEY, prompt_to_data
-from bot.engine.replies import Delivered, Edit, Outbound, Send, Toast
+from bot.engine.replies import Outbound, Send, Toast
 from bot.i18n import locale_for, normalize_locale, translate
 from bot.logs import new_reference
 from bot.services import Services
-from storage.models import Compound, Person, SentMessage
+from storage.models import Compound, Person
 from storage.repos import compounds as compound_repo
 from storage.repos.conversations import load_conversation, save_conversation
 from storage.repos.people import Actor, ensure_actor, load_actor
@@ -35,46 +36,66 @@ from storage.repos.people import Actor, ensure_actor, load_actor
 log = logging.getLogger(__name__)
 
 
-class Transport(Protocol):
-    """What a messenger adapter does for the engine.
-
-    `send` honours `Send.open_topic` where the chat is a forum: it opens the topic, posts
-    into it and reports its id as `Delivered.thread_id`.
-    """
-
-    async def send(self, message: Send) -> Delivered: ...
-
-    async def edit(self, message: Edit, *, chat_id: int, message_id: int) -> None: ...
-
-    async def toast(self, press_id: str, toast: Toast) -> None: ...
-
-
 class Engine:
     def __init__(
         self, services: Services, transport: Transport, *, locks: UserLocks | None = None
     ) -> None:
         self.services = services
-        self.transport = transport
         # In-process unless the application passes shared ones (REDIS_URL: several processes).
         self.locks: UserLocks = locks if locks is not None else KeyedLocks()
+        # Sends, edits and notifications go out through the outbox, which holds the transport.
+        # The clock is read through the services each time: tests move it.
+        self.outbox = Outbox(services.db, transport, lambda: self.services.clock())
+        # Updates from the inbox this process has taken (or found taken): the adapter marks the
+        # rest handled itself (bot/adapters/telegram/durable.py).
+        self._taken: set[int] = set()
         # Error alerts per staff chat, in this process (bot/engine/alerts.py).
         self.alert_budget = AlertBudget()
 
+    @property
+    def transport(self) -> Transport:
+        return self.outbox.transport
+
+    @transport.setter
+    def transport(self, transport: Transport) -> None:
+        self.outbox.transport = transport
+
+    def took(self, update_id: int) -> bool:
+        """Whether the engine dealt with this inbox update (and forgets it)."""
+        if update_id in self._taken:
+            self._taken.discard(update_id)
+            return True
+        return False
+
     async def handle(self, event: Incoming) -> list[Outbound]:
-        """Handles one event and delivers its replies; returns them (tests read them)."""
+        """Handles one event and delivers its replies; returns them (tests read them).
+
+        The replies are outbox rows written with the event's changes; they are delivered after
+        the commit (and, should this process die first, by the outbox after the restart)."""
         async with self.locks.hold(event.user.id):
             # Replies that must reach the person even if the event fails (safety advice).
             urgent: list[Outbound] = []
             try:
-                out = await self._run(event, urgent)
+                out, ids = await self._run(event, urgent)
             except Exception:
                 out = [*urgent, *await self._apologise(event)]
-            await self.deliver(out, press_id=event.press.press_id if event.press else None)
+                ids = await self._enqueue_after_failure(out, event.update_id)
+            if event.update_id is not None:
+                self._taken.add(event.update_id)
+            await self._answer_press(out, event.press.press_id if event.press else None)
+            await self.outbox.deliver(ids)
             return out
 
-    async def _run(self, event: Incoming, urgent: list[Outbound]) -> list[Outbound]:
+    async def _run(
+        self, event: Incoming, urgent: list[Outbound]
+    ) -> tuple[list[Outbound], list[int]]:
         settings = self.services.settings
         async with self.services.db.write() as session:
+            if event.update_id is not None and not await take_update(
+                session, event.update_id, self.services.clock()
+            ):
+                log.info("update %s was handled already", event.update_id)
+                return [], []
             messenger_locale = normalize_locale(event.user.language_code, default="")
             actor = await ensure_actor(
                 session,
@@ -100,11 +121,38 @@ class Engine:
             await self._dispatch(ctx)
             _remember_prompt(ctx)
             await save_conversation(session, conversation)
+            rows = enqueue(session, ctx.out, self.services.clock())
+            await session.flush()
+            ids = [row.id for row in rows]
         timers = self.services.timers
         if timers is not None:
             for row_id, due_at in ctx.timers:
                 timers.arm(row_id, due_at)
-        return ctx.out
+        return ctx.out, ids
+
+    async def _enqueue_after_failure(self, out: list[Outbound], update_id: int | None) -> list[int]:
+        """Stores the apology, the alerts and any urgent reply, and marks the update handled
+        (so a failing update is not retried for ever). When even that fails (the database is
+        gone), they are sent straight away: better sent without a record than not at all."""
+        try:
+            async with self.services.db.write() as session:
+                if update_id is not None:
+                    await take_update(session, update_id, self.services.clock())
+                rows = enqueue(session, out, self.services.clock())
+                await session.flush()
+                return [row.id for row in rows]
+        except Exception:
+            log.exception("could not record the apology; sending it unrecorded")
+            await self._send_unrecorded(out)
+            return []
+
+    async def _send_unrecorded(self, out: list[Outbound]) -> None:
+        for item in out:
+            if isinstance(item, Send):
+                try:
+                    await self.transport.send(item)
+                except Exception:
+                    log.exception("could not send an unrecorded message")
 
     @staticmethod
     async def _compound(session: AsyncSession, event: Incoming, actor: Actor) -> Compound | None:
@@ -257,69 +305,26 @@ class Engine:
         return text
 
     async def deliver(self, out: list[Outbound], *, press_id: str | None = None) -> None:
-        """Sends, edits and answers in order; remembers messages sent under a `ref`."""
-        answered = False
-        blocked: list[int] = []
-        for item in out:
-            try:
-                if isinstance(item, Toast):
-                    if press_id is not None and not answered:
-                        await self.transport.toast(press_id, item)
-                        answered = True
-                elif isinstance(item, Send):
-                    result = await self.transport.send(item)
-                    if result.blocked:
-                        blocked.append(item.chat_id)
-                    elif item.ref and result.message_id is not None:
-                        # Recorded at once, not after the batch: a staff member may press a
-                        # card's button before the rest of this event's replies are out.
-                        await self._remember(
-                            [
-                                SentMessage(
-                                    ref=item.ref,
-                                    chat_id=item.chat_id,
-                                    message_id=result.message_id,
-                                    thread_id=result.thread_id or item.thread_id,
-                                )
-                            ],
-                            [],
-                        )
-                else:
-                    for chat_id, message_id in await self._targets(item):
-                        await self.transport.edit(item, chat_id=chat_id, message_id=message_id)
-            except Exception:
-                log.exception("delivery of %s failed", type(item).__name__)
-        if press_id is not None and not answered:
-            # Telegram shows a spinner on the button until the press is answered.
-            try:
-                await self.transport.toast(press_id, Toast(""))
-            except Exception:
-                log.exception("could not answer a press")
-        if blocked:
-            await self._remember([], blocked)
-
-    async def _targets(self, edit: Edit) -> list[tuple[int, int]]:
-        if edit.ref is None:
-            if edit.chat_id is None or edit.message_id is None:
-                return []
-            return [(edit.chat_id, edit.message_id)]
-        async with self.services.db.read() as session:
-            rows = await session.execute(
-                select(SentMessage.chat_id, SentMessage.message_id).where(
-                    SentMessage.ref == edit.ref
-                )
-            )
-            return [(chat_id, message_id) for chat_id, message_id in rows]
-
-    async def _remember(self, sent: list[SentMessage], blocked: list[int]) -> None:
+        """Delivers messages made outside an event (the scheduler, tests): they are written to
+        the outbox first, like an event's, then sent."""
         async with self.services.db.write() as session:
-            session.add_all(sent)
-            if blocked:
-                await session.execute(
-                    update(Person)
-                    .where(Person.telegram_id.in_(blocked))
-                    .values(blocked_at=self.services.clock())
-                )
+            rows = enqueue(session, out, self.services.clock())
+            await session.flush()
+            ids = [row.id for row in rows]
+        await self._answer_press(out, press_id)
+        await self.outbox.deliver(ids)
+
+    async def _answer_press(self, out: list[Outbound], press_id: str | None) -> None:
+        """Answers the press with the event's first toast, or an empty one: Telegram shows a
+        spinner on the button until the press is answered. Never recorded: an answer that
+        cannot go out now is worth nothing later."""
+        if press_id is None:
+            return
+        toast = next((item for item in out if isinstance(item, Toast)), Toast(""))
+        try:
+            await self.transport.toast(press_id, toast)
+        except Exception:
+            log.exception("could not answer a press")
 
 
 def _remember_prompt(ctx: Context) -> None:

@@ -88,6 +88,8 @@ class Incoming:
     user: UserRef
     chat: ChatRef
     message_id: int | None = None
+    # The messenger's id of the update, when the inbox stored it: handled at most once.
+    update_id: int | None = None
     text: str | None = None
     command: str | None = None  # without the slash and without @botname, lower case
     args: str = ""

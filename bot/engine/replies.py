@@ -69,3 +69,21 @@ class Delivered:
     thread_id: int | None = None
     blocked: bool = False
     errors: list[str] = field(default_factory=list)
+
+
+class RetryLater(Exception):
+    """The message could not go out now but may later: a flood wait (429, `delay` seconds),
+    a server error (5xx), a network failure (`delay` None: the sender backs off)."""
+
+    def __init__(self, reason: str, *, delay: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.delay = reason, delay
+
+
+class Undeliverable(Exception):
+    """The message will never go out: the chat refuses the bot (`blocked`, 403), or Telegram
+    refused the message itself (400 with its reason)."""
+
+    def __init__(self, reason: str, *, blocked: bool = False) -> None:
+        super().__init__(reason)
+        self.reason, self.blocked = reason, blocked

@@ -89,9 +89,10 @@ async def test_presses_answered_with_a_note_print_toast_lines(harness: Harness) 
     assert toasts[0]["toast"].startswith("已接单 E-")
     assert set(toasts[0]) == {"chat", "toast", "alert"}
     taken = out.index(toasts[0])
-    # The card's edit and the news to the resident come before the presser's toast.
-    assert out[taken - 2]["chat"] == staff and out[taken - 2]["edit"] == card["message_id"]
-    assert out[taken - 1]["chat"] == 1001 and "E-" in out[taken - 1]["text"]
+    # The press is answered first (Telegram shows a spinner until then), then the card is
+    # edited and the resident hears the news.
+    assert out[taken + 1]["chat"] == staff and out[taken + 1]["edit"] == card["message_id"]
+    assert out[taken + 2]["chat"] == 1001 and "E-" in out[taken + 2]["text"]
 
 
 async def test_interactive_numbered_buttons_and_personas(harness: Harness) -> None:

@@ -128,8 +128,6 @@ class Live:
     api: FakeBotAPI
     demo: Seed
     updates: Updates = field(default_factory=Updates)
-    # What the transport was told to wait by 429 answers (the tests do not really wait).
-    waits: list[float] = field(default_factory=list)
 
     @property
     def services(self) -> Services:
@@ -141,17 +139,11 @@ async def live(
     api: FakeBotAPI, tg_settings: Settings, seeded: tuple[Services, Seed]
 ) -> AsyncIterator[Live]:
     services, summary = seeded
-    waits: list[float] = []
-
-    async def no_wait(seconds: float) -> None:
-        waits.append(seconds)
-        await asyncio.sleep(0)
-
-    telegram = assemble(services, create_bot(tg_settings), sleep=no_wait)
+    telegram = assemble(services, create_bot(tg_settings))
     await connect(telegram)
     polling = asyncio.create_task(serve_polling(telegram, handle_signals=False, polling_timeout=5))
     await api.wait_for("getUpdates")
-    yield Live(telegram=telegram, api=api, demo=summary, waits=waits)
+    yield Live(telegram=telegram, api=api, demo=summary)
     if not polling.done():
         await telegram.dispatcher.stop_polling()
     await polling

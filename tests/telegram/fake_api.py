@@ -90,6 +90,7 @@ class FakeBotAPI:
         self.webhook: dict[str, Any] | None = None
         self.blocked: set[int] = set()
         self.floods: dict[str, list[int]] = defaultdict(list)
+        self.failures: dict[str, list[tuple[int, str]]] = defaultdict(list)
         self.gates: dict[str, asyncio.Event] = {}
         self.url = ""
         self._message_ids: dict[int, int] = defaultdict(lambda: 100)
@@ -130,6 +131,10 @@ class FakeBotAPI:
     def flood(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
         """The next `times` calls of `method` answer 429 with `retry_after`."""
         self.floods[method.lower()].extend([retry_after] * times)
+
+    def fail(self, method: str, code: int, description: str, *, times: int = 1) -> None:
+        """The next `times` calls of `method` answer `code` (a 502, a 400) with `description`."""
+        self.failures[method.lower()].extend([(code, description)] * times)
 
     def hold(self, method: str) -> asyncio.Event:
         """Requests of `method` are answered only once the returned event is set."""
@@ -236,6 +241,9 @@ class FakeBotAPI:
     async def _answer(self, method: str, params: dict[str, Any], token: str) -> Any:
         if token != self.token:
             raise ApiError(401, "Unauthorized")
+        if self.failures.get(method):
+            code, description = self.failures[method].pop(0)
+            raise ApiError(code, description)
         if self.floods.get(method):
             wait = self.floods[method].pop(0)
             raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)

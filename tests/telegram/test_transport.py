@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 
 from bot.adapters.telegram import create_bot
-from bot.adapters.telegram.transport import MAX_ATTEMPTS, TelegramTransport
-from bot.engine.replies import Button, Delivered, Edit, Send, Toast, keyboard
+from bot.adapters.telegram.transport import TelegramTransport
+from bot.engine.replies import (
+    Button,
+    Delivered,
+    Edit,
+    RetryLater,
+    Send,
+    Toast,
+    Undeliverable,
+    keyboard,
+)
 from bot.settings import Settings
 from tests.telegram.conftest import TOKEN, close_bot_session
 from tests.telegram.fake_api import FakeBotAPI
@@ -25,19 +33,12 @@ ROW = keyboard([Button("✅ Approve", data="od:1:1"), Button("Open", url="https:
 class Wired:
     transport: TelegramTransport
     api: FakeBotAPI
-    waits: list[float] = field(default_factory=list)
 
 
 @pytest.fixture
 async def wired(api: FakeBotAPI, tg_settings: Settings) -> AsyncIterator[Wired]:
-    waits: list[float] = []
-
-    async def no_wait(seconds: float) -> None:
-        waits.append(seconds)
-        await asyncio.sleep(0)
-
     bot = create_bot(tg_settings)
-    yield Wired(TelegramTransport(bot, sleep=no_wait), api, waits)
+    yield Wired(TelegramTransport(bot), api)
     await close_bot_session(bot)
 
 
@@ -107,11 +108,12 @@ async def test_edit_replaces_text_and_buttons_and_tolerates_no_change(
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-async def test_edit_of_a_vanished_message_is_logged_not_raised(
+async def test_edit_of_a_vanished_message_is_refused_for_good(
     wired: Wired, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await wired.transport.edit(Edit(text="x"), chat_id=CHAT, message_id=999)
-    assert "message to edit not found" in caplog.text
+    with pytest.raises(Undeliverable) as refused:
+        await wired.transport.edit(Edit(text="x"), chat_id=CHAT, message_id=999)
+    assert "message to edit not found" in refused.value.reason
     assert TOKEN not in caplog.text
 
 
@@ -123,28 +125,42 @@ async def test_toast_answers_the_press(wired: Wired) -> None:
     assert second.params == {"callback_query_id": "press-2"}
 
 
-async def test_blocked_chat_is_reported_blocked(wired: Wired) -> None:
+async def test_blocked_chat_is_undeliverable_and_marked_blocked(wired: Wired) -> None:
     wired.api.block(CHAT)
-    assert await wired.transport.send(Send(chat_id=CHAT, text="hi")) == Delivered(blocked=True)
+    with pytest.raises(Undeliverable) as refused:
+        await wired.transport.send(Send(chat_id=CHAT, text="hi"))
+    assert refused.value.blocked
 
 
-async def test_flood_waits_are_bounded(wired: Wired, caplog: pytest.LogCaptureFixture) -> None:
-    wired.api.flood("sendMessage", retry_after=2, times=MAX_ATTEMPTS)
-    delivered = await wired.transport.send(Send(chat_id=CHAT, text="hi"))
-    assert delivered.message_id is None and delivered.errors
-    assert wired.waits == [2] * (MAX_ATTEMPTS - 1)
-    assert len(wired.api.of("sendMessage")) == MAX_ATTEMPTS
+async def test_a_flood_wait_is_handed_to_the_outbox_however_long(
+    wired: Wired, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The transport does not sleep on a 429: the outbox keeps the message and tries again
+    after `retry_after`, so the chat (and every other chat) is not held meanwhile."""
+    wired.api.flood("sendMessage", retry_after=3600)
+    with pytest.raises(RetryLater) as later:
+        await wired.transport.send(Send(chat_id=CHAT, text="hi"))
+    assert later.value.delay == 3600
     assert TOKEN not in caplog.text
 
 
-async def test_a_long_flood_wait_is_not_waited(wired: Wired) -> None:
-    wired.api.flood("sendMessage", retry_after=3600)
-    delivered = await wired.transport.send(Send(chat_id=CHAT, text="hi"))
-    assert delivered.errors and wired.waits == []
+@pytest.mark.parametrize("code", [500, 502, 503])
+async def test_a_server_error_is_retried_later(wired: Wired, code: int) -> None:
+    wired.api.fail("sendMessage", code, "Bad Gateway")
+    with pytest.raises(RetryLater) as later:
+        await wired.transport.send(Send(chat_id=CHAT, text="hi"))
+    assert later.value.delay is None  # the outbox backs off by attempt
+
+
+async def test_a_message_telegram_refuses_is_undeliverable(wired: Wired) -> None:
+    wired.api.fail("sendMessage", 400, "Bad Request: chat not found")
+    with pytest.raises(Undeliverable) as refused:
+        await wired.transport.send(Send(chat_id=CHAT, text="hi"))
+    assert "chat not found" in refused.value.reason and not refused.value.blocked
 
 
 async def test_bad_photo_loses_the_photo_not_the_text(wired: Wired) -> None:
-    wired.api.flood("sendPhoto", retry_after=3600)  # any refusal of the photo will do
+    wired.api.fail("sendPhoto", 400, "Bad Request: wrong file identifier")
     delivered = await wired.transport.send(Send(chat_id=CHAT, text="说明", photos=("gone",)))
     assert wired.api.texts(CHAT) == ["说明"]
     assert delivered.message_id is not None and len(delivered.errors) == 1

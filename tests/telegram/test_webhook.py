@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -13,6 +14,7 @@ from bot.adapters.telegram.webhook import SECRET_HEADER, create_webhook_app
 from bot.i18n import translate
 from bot.services import Services
 from bot.settings import Settings
+from storage.models import InboxUpdate
 from tests.telegram.conftest import Seed, close_bot_session
 from tests.telegram.fake_api import FakeBotAPI
 from tests.telegram.updates import Person, Updates
@@ -78,3 +80,27 @@ async def test_an_unreadable_update_is_skipped_without_its_content(
     assert await api.wait_sent(DAVID.id) == [translate("en", "common-menu-title")]
     assert f"skipped update {bad['update_id']}:" in caplog.text
     assert "4711" not in caplog.text and "Traceback" not in caplog.text
+
+
+async def test_the_update_is_stored_before_telegram_gets_its_200(
+    endpoint: str, api: FakeBotAPI, seeded: tuple[Services, Seed]
+) -> None:
+    """A process killed right after answering 200 still has the update: Telegram will not
+    send it again, so the inbox must hold it."""
+    services, _ = seeded
+    gate = api.hold("sendMessage")  # the reply cannot go out: handling is still under way
+    update = Updates().text(DAVID, "/menu")
+    assert await _post(endpoint, update, {SECRET_HEADER: SECRET}) == 200
+    async with services.db.read() as session:
+        stored = await session.get(InboxUpdate, update["update_id"])
+    assert stored is not None and stored.payload["message"]["text"] == "/menu"
+    gate.set()
+    assert await api.wait_sent(DAVID.id) == [translate("en", "common-menu-title")]
+    async with services.db.read() as session:
+        stored = await session.get(InboxUpdate, update["update_id"])
+        assert stored is not None and stored.handled_at is not None
+
+    # Telegram posting the same update again (it saw no answer in time) changes nothing.
+    assert await _post(endpoint, update, {SECRET_HEADER: SECRET}) == 200
+    await asyncio.sleep(0.3)
+    assert len(api.of("sendMessage", chat_id=DAVID.id)) == 1

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -16,11 +15,11 @@ from aiogram.types import User
 from sqlalchemy import select
 
 from bot.adapters.telegram.menu import register_commands, register_team_commands
-from bot.adapters.telegram.pacing import Sleep
 from bot.adapters.telegram.routes import create_dispatcher
 from bot.adapters.telegram.transport import TelegramTransport
 from bot.app import build_engine
 from bot.engine.engine import Engine
+from bot.engine.inbox import Inbox
 from bot.services import Services
 from bot.settings import Settings
 from storage.models import ChatBinding, ChatPurpose, Person, StaffMember, StaffRole
@@ -51,14 +50,11 @@ def create_bot(settings: Settings) -> Bot:
     return Bot(settings.telegram_bot_token.get_secret_value(), session=AiohttpSession(api=api))
 
 
-def assemble(services: Services, bot: Bot, *, sleep: Sleep = asyncio.sleep) -> TelegramBot:
-    """Builds the transport, the engine and the dispatcher around `bot`.
-
-    `sleep` is how the transport waits out Telegram's 429 answers (tests pass a fake clock).
-    """
-    transport = TelegramTransport(bot, sleep=sleep)
+def assemble(services: Services, bot: Bot) -> TelegramBot:
+    """Builds the transport, the engine and the dispatcher around `bot`."""
+    transport = TelegramTransport(bot)
     engine = build_engine(services, transport)
-    dispatcher = create_dispatcher(engine)
+    dispatcher = create_dispatcher(engine, Inbox(services.db, services.clock))
     return TelegramBot(bot, dispatcher, engine, transport, services)
 
 

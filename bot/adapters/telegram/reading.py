@@ -10,6 +10,7 @@ skips such an update the same way.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncGenerator
 from typing import Any, cast
@@ -21,7 +22,10 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
 from pydantic import ValidationError
+
+from bot.engine.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +52,15 @@ def read_update(raw: object, bot: Bot) -> Update | None:
 
 
 class TolerantDispatcher(Dispatcher):
-    """aiogram's dispatcher, polling with `read_update` (see the module docstring)."""
+    """aiogram's dispatcher, polling with `read_update` (see the module docstring), and
+    storing every batch in the inbox before asking for the next one, which confirms it."""
 
-    @classmethod
-    async def _listen_updates(
-        cls,
+    def __init__(self, inbox: Inbox, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.inbox = inbox
+
+    async def _listen_updates(  # type: ignore[override]
+        self,
         bot: Bot,
         polling_timeout: int = 30,
         backoff_config: BackoffConfig = DEFAULT_BACKOFF_CONFIG,
@@ -79,10 +87,14 @@ class TolerantDispatcher(Dispatcher):
                 await backoff.asleep()
                 continue
             backoff.reset()
+            # Stored before the next getUpdates confirms them: a crash from here on loses none.
+            await self.inbox.store(raw_updates)
             for raw in raw_updates:
                 update = read_update(raw, bot)
                 if update is not None:
                     yield update
+                elif isinstance(raw.get("update_id"), int):
+                    await self.inbox.mark_handled(raw["update_id"])
                 update_id = raw.get("update_id")
                 if isinstance(update_id, int):
                     # Asking from here on confirms this update, read or skipped.
@@ -90,9 +102,24 @@ class TolerantDispatcher(Dispatcher):
 
 
 class TolerantRequestHandler(SimpleRequestHandler):
-    """aiogram's webhook handler, skipping an update it cannot read as polling does."""
+    """aiogram's webhook handler: the update is stored in the inbox before Telegram gets its
+    200, then handled in the background; one aiogram cannot read is skipped, as in polling."""
+
+    async def _handle_request_background(self, bot: Bot, request: web.Request) -> web.Response:
+        update = await request.json(loads=bot.session.json_loads)
+        inbox = getattr(self.dispatcher, "inbox", None)
+        if isinstance(inbox, Inbox) and isinstance(update, dict):
+            # A failure here answers 500: Telegram keeps the update and posts it again.
+            await inbox.store([update])
+        task = asyncio.create_task(self._background_feed_update(bot=bot, update=update))
+        self._background_feed_update_tasks.add(task)
+        task.add_done_callback(self._background_feed_update_tasks.discard)
+        return web.json_response({}, dumps=bot.session.json_dumps)
 
     async def _background_feed_update(self, bot: Bot, update: dict[str, Any]) -> None:
         if read_update(update, bot) is None:
+            inbox = getattr(self.dispatcher, "inbox", None)
+            if isinstance(inbox, Inbox) and isinstance(update.get("update_id"), int):
+                await inbox.mark_handled(update["update_id"])
             return
         await super()._background_feed_update(bot, update)

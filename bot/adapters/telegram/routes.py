@@ -8,6 +8,7 @@ data: a handler names `engine` in its signature and gets it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,11 +16,13 @@ from typing import Any
 from aiogram import Bot, Dispatcher, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
+from bot.adapters.telegram.durable import Durability
 from bot.adapters.telegram.inbound import GROUP_CHATS, from_message, from_press
 from bot.adapters.telegram.reading import TolerantDispatcher
 from bot.engine.engine import Engine
+from bot.engine.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
@@ -78,27 +81,33 @@ class Inflight:
             log.warning("%s update(s) still in progress at shutdown", self.count)
 
 
-async def on_private_message(message: Message, bot: Bot, engine: Engine) -> None:
+async def on_private_message(
+    message: Message, bot: Bot, engine: Engine, event_update: Update
+) -> None:
     """Whatever a person sends the bot in private gets an answer from the engine."""
-    await _to_engine(message, bot, engine)
+    await _to_engine(message, bot, engine, event_update.update_id)
 
 
-async def on_group_message(message: Message, bot: Bot, engine: Engine) -> None:
+async def on_group_message(
+    message: Message, bot: Bot, engine: Engine, event_update: Update
+) -> None:
     """In a group the engine answers when addressed; other messages reach it unaddressed."""
-    await _to_engine(message, bot, engine)
+    await _to_engine(message, bot, engine, event_update.update_id)
 
 
-async def on_press(query: CallbackQuery, engine: Engine) -> None:
+async def on_press(query: CallbackQuery, engine: Engine, event_update: Update) -> None:
     """A press of one of the bot's buttons: the engine checks it, acts, and answers the press."""
-    await engine.handle(from_press(query))
+    event = dataclasses.replace(from_press(query), update_id=event_update.update_id)
+    await engine.handle(event)
 
 
-async def _to_engine(message: Message, bot: Bot, engine: Engine) -> None:
+async def _to_engine(message: Message, bot: Bot, engine: Engine, update_id: int) -> None:
     event = from_message(message, bot_id=bot.id, bot_username=engine.services.bot_username)
     if event is None:
         log.debug("not for the engine: %s in chat %s", message.content_type, message.chat.id)
         return
-    await engine.handle(event)
+    # The update id lets the engine mark the stored update handled with what it changed.
+    await engine.handle(dataclasses.replace(event, update_id=update_id))
 
 
 def private_router() -> Router:
@@ -121,13 +130,15 @@ def press_router() -> Router:
     return router
 
 
-def create_dispatcher(engine: Engine) -> Dispatcher:
-    """The dispatcher for one bot, its handlers wired to `engine`."""
+def create_dispatcher(engine: Engine, inbox: Inbox) -> Dispatcher:
+    """The dispatcher for one bot, its handlers wired to `engine`, its updates kept in `inbox`
+    until handled (durable.py)."""
     inflight = Inflight()
-    # Conversation state lives in our own store (DESIGN.md), so aiogram's FSM stays off.
+    # Conversation state lives in our own store, so aiogram's FSM stays off.
     # Tolerant: an update aiogram cannot read is skipped, not retried forever (reading.py).
-    dispatcher = TolerantDispatcher(disable_fsm=True, engine=engine)
+    dispatcher = TolerantDispatcher(inbox, disable_fsm=True, engine=engine)
     dispatcher.update.outer_middleware(inflight)
     dispatcher.shutdown.register(inflight.drain)
+    Durability(engine, inbox).install(dispatcher)
     dispatcher.include_routers(private_router(), group_router(), press_router())
     return dispatcher

@@ -1,13 +1,15 @@
 """The engine's Transport on the Telegram Bot API: sends, edits and answers button presses.
 
-What Telegram answers shapes what the engine hears: 403 (the user blocked the bot, or it was
-removed from the group) is `Delivered(blocked=True)`; 429 is waited out and retried a bounded
-number of times; any other refusal is logged, without the token, and the bot carries on.
+What Telegram answers becomes what the outbox (bot/engine/outbox.py) does with the message:
+- 403 (the user blocked the bot, or it was removed from the group): `Undeliverable(blocked)`;
+- 400 with a reason (a message Telegram will never accept): `Undeliverable(reason)`;
+- 429: `RetryLater(delay=retry_after)`, however long Telegram asks to wait;
+- 5xx, a network failure, a timeout: `RetryLater`, the outbox backs off.
+A group that became a supergroup is followed at once. Reasons are logged without the token.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, TypeVar
 
@@ -17,7 +19,9 @@ from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramMigrateToChat,
+    TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
 )
 from aiogram.methods import (
     AnswerCallbackQuery,
@@ -37,17 +41,24 @@ from aiogram.types import (
 from aiogram.types.media_union import MediaUnion
 
 from bot.adapters.telegram.limits import MAX_ALBUM, MAX_TEXT, MAX_TOAST, fit, redact, split_text
-from bot.adapters.telegram.pacing import Pacer, Sleep
-from bot.engine.replies import Button, Delivered, Edit, Keyboard, Send, Toast
+from bot.adapters.telegram.pacing import Pacer
+from bot.engine.replies import (
+    Button,
+    Delivered,
+    Edit,
+    Keyboard,
+    RetryLater,
+    Send,
+    Toast,
+    Undeliverable,
+)
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-MAX_ATTEMPTS = 3
-# Telegram may ask for a long pause during a flood; beyond this one message is not worth
-# holding the chat (and the user's turn) for, so it is given up and logged instead.
-MAX_RETRY_WAIT = 60
+# A group that became a supergroup is followed this many times within one call.
+MAX_MIGRATIONS = 2
 NOT_MODIFIED = "message is not modified"
 
 
@@ -71,10 +82,9 @@ def _inline_button(button: Button) -> InlineKeyboardButton | None:
 class TelegramTransport:
     """Delivers the engine's replies through aiogram's Bot."""
 
-    def __init__(self, bot: Bot, *, pacer: Pacer | None = None, sleep: Sleep = asyncio.sleep):
+    def __init__(self, bot: Bot, *, pacer: Pacer | None = None):
         self.bot = bot
         self.pacer = pacer or Pacer()
-        self._sleep = sleep
 
     async def send(self, message: Send) -> Delivered:
         """Photos first (one photo, or albums of up to ten), then the text with its buttons.
@@ -85,15 +95,8 @@ class TelegramTransport:
         async with self.pacer.chat(message.chat_id):
             try:
                 return await self._send(message)
-            except TelegramForbiddenError as exc:
-                log.info(
-                    "chat %s refuses the bot's messages: %s", message.chat_id, self._clean(exc)
-                )
-                return Delivered(blocked=True)
-            except TelegramAPIError as exc:
-                reason = self._clean(exc)
-                log.warning("message to chat %s not sent: %s", message.chat_id, reason)
-                return Delivered(errors=[reason])
+            except Exception as exc:
+                raise self._outcome(exc, f"message to chat {message.chat_id}") from exc
 
     async def _send(self, message: Send) -> Delivered:
         common: dict[str, Any] = {
@@ -111,10 +114,9 @@ class TelegramTransport:
             album = message.photos[start : start + MAX_ALBUM]
             try:
                 last_id = await self._send_album(album, common, reply)
-            except TelegramForbiddenError:
-                raise
-            except TelegramAPIError as exc:
-                # A stale file id loses the photos, not the text that explains them.
+            except TelegramBadRequest as exc:
+                # A stale file id loses the photos, not the text that explains them. Other
+                # failures (429, 5xx, 403) are the whole message's.
                 reason = self._clean(exc)
                 log.warning("photos to chat %s not sent: %s", message.chat_id, reason)
                 errors.append(reason)
@@ -159,17 +161,11 @@ class TelegramTransport:
                 await self._call(method)
             except TelegramBadRequest as exc:
                 # Pressing a button twice asks for the same text again: nothing to change.
-                if NOT_MODIFIED not in exc.message:
-                    log.warning(
-                        "message %s in chat %s not edited: %s",
-                        message_id,
-                        chat_id,
-                        self._clean(exc),
-                    )
-            except TelegramAPIError as exc:
-                log.warning(
-                    "message %s in chat %s not edited: %s", message_id, chat_id, self._clean(exc)
-                )
+                if NOT_MODIFIED in exc.message:
+                    return
+                raise self._outcome(exc, f"edit of {message_id} in chat {chat_id}") from exc
+            except Exception as exc:
+                raise self._outcome(exc, f"edit of {message_id} in chat {chat_id}") from exc
 
     async def toast(self, press_id: str, toast: Toast) -> None:
         """Answers a button press: stops its spinner and shows the note, or an alert, if any."""
@@ -186,26 +182,17 @@ class TelegramTransport:
             log.info("button press %s not answered: %s", press_id, self._clean(exc))
 
     async def _call(self, method: TelegramMethod[T], *, paced: bool = True) -> T:
-        """Calls the Bot API, waiting out 429s and following a group that became a supergroup."""
-        attempt = 1
+        """Calls the Bot API, following a group that became a supergroup. Other failures
+        are the caller's (see `_outcome`)."""
+        migrations = 0
         while True:
             if paced:
                 await self.pacer.tick()
             try:
                 return await self.bot(method)
-            except TelegramRetryAfter as exc:
-                if attempt >= MAX_ATTEMPTS or exc.retry_after > MAX_RETRY_WAIT:
-                    raise
-                log.warning(
-                    "Telegram asks to wait %s s before %s (attempt %s of %s)",
-                    exc.retry_after,
-                    method.__api_method__,
-                    attempt,
-                    MAX_ATTEMPTS,
-                )
-                await self._sleep(exc.retry_after)
             except TelegramMigrateToChat as exc:
-                if attempt >= MAX_ATTEMPTS:
+                migrations += 1
+                if migrations > MAX_MIGRATIONS:
                     raise
                 old = getattr(method, "chat_id", None)
                 log.warning(
@@ -214,7 +201,24 @@ class TelegramTransport:
                     exc.migrate_to_chat_id,
                 )
                 method = method.model_copy(update={"chat_id": exc.migrate_to_chat_id})
-            attempt += 1
+
+    def _outcome(self, exc: Exception, what: str) -> RetryLater | Undeliverable:
+        """What the outbox should do with a message whose call raised `exc`."""
+        if isinstance(exc, TelegramRetryAfter):
+            log.warning("%s: Telegram asks to wait %s s", what, exc.retry_after)
+            return RetryLater("flood wait (429)", delay=float(exc.retry_after))
+        if isinstance(exc, TelegramForbiddenError):
+            log.info("%s refused: %s", what, self._clean(exc))
+            return Undeliverable(self._clean(exc), blocked=True)
+        if isinstance(exc, TelegramServerError | TelegramNetworkError | TimeoutError | OSError):
+            reason = self._clean(exc) if isinstance(exc, TelegramAPIError) else type(exc).__name__
+            log.warning("%s not sent, will retry: %s", what, reason)
+            return RetryLater(reason)
+        if isinstance(exc, TelegramAPIError):
+            log.warning("%s refused for good: %s", what, self._clean(exc))
+            return Undeliverable(self._clean(exc))
+        log.error("%s failed: %s", what, type(exc).__name__)
+        return RetryLater(type(exc).__name__)
 
     def _clean(self, exc: TelegramAPIError) -> str:
         return redact(str(exc), self.bot.token)

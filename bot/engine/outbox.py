@@ -1,0 +1,362 @@
+"""The outbox: everything the bot sends is a row first, and goes out after the commit.
+
+A flow's replies, cards, card edits and notifications become `OutboxMessage` rows in the same
+transaction as the change that caused them (`enqueue`). After the commit the engine asks the
+`Outbox` to deliver those rows; `run` keeps delivering whatever is still due: rows left by a
+process that was killed, and rows waiting to be retried. Nothing is lost: a row stays pending
+until the transport reports it sent, or it failed for good.
+
+- One sender at a time per row: a row is claimed (a conditional UPDATE, atomic on SQLite and
+  PostgreSQL) for a lease before it is handed to the transport. A sender killed mid-send leaves
+  the claim to expire; only those rows can go out twice.
+- In order per chat: a row waits while an older row to the same chat is pending, and an edit by
+  `ref` waits for the message it edits.
+- Failures: 429 waits `retry_after`, however long; a server or network error backs off
+  (`RETRY_BACKOFF`); a chat that refuses the bot or a message Telegram refuses ends the row as
+  failed, with the reason kept on it (`courtyard outbox` lists them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.engine.replies import (
+    Button,
+    Delivered,
+    Edit,
+    Keyboard,
+    Outbound,
+    RetryLater,
+    Send,
+    Toast,
+    Undeliverable,
+)
+from storage.db import Database
+from storage.models import OutboxMessage, OutboxStatus, Person, SentMessage
+
+log = logging.getLogger(__name__)
+
+# How long a claimed row is held by its sender before another may take it over.
+LEASE = timedelta(seconds=60)
+# Back-off after a server or network error, by attempt; the last one repeats.
+RETRY_BACKOFF = (1.0, 2.0, 5.0, 15.0, 30.0, 60.0)
+# An error the transport did not classify ends the row after this many tries.
+MAX_UNEXPECTED_ATTEMPTS = 8
+# How often `run` looks for due rows when nothing wakes it.
+POLL_INTERVAL = 1.0
+BATCH = 200
+SEND, EDIT = "send", "edit"
+
+
+class Transport(Protocol):
+    """What a messenger adapter does for the outbox and the engine.
+
+    `send` honours `Send.open_topic` where the chat is a forum: it opens the topic, posts
+    into it and reports its id as `Delivered.thread_id`. A message that cannot go out raises
+    `RetryLater` (it may later) or `Undeliverable` (it never will).
+    """
+
+    async def send(self, message: Send) -> Delivered: ...
+
+    async def edit(self, message: Edit, *, chat_id: int, message_id: int) -> None: ...
+
+    async def toast(self, press_id: str, toast: Toast) -> None: ...
+
+
+def enqueue(session: AsyncSession, out: Iterable[Outbound], now: datetime) -> list[OutboxMessage]:
+    """Adds a row for every send and edit in `out`, due `now` (toasts answer a press now or
+    never, so they are not kept)."""
+    rows = [_row(item) for item in out if not isinstance(item, Toast)]
+    for row in rows:
+        row.created_at = row.not_before = now
+    session.add_all(rows)
+    return rows
+
+
+def _row(item: Send | Edit) -> OutboxMessage:
+    if isinstance(item, Send):
+        payload: dict[str, Any] = {
+            "text": item.text,
+            "buttons": _buttons(item.buttons),
+            "photos": list(item.photos),
+            "thread_id": item.thread_id,
+            "reply_to": item.reply_to,
+            "open_topic": item.open_topic,
+        }
+        return OutboxMessage(kind=SEND, chat_id=item.chat_id, ref=item.ref, payload=payload)
+    payload = {"text": item.text, "buttons": _buttons(item.buttons), "message_id": item.message_id}
+    return OutboxMessage(kind=EDIT, chat_id=item.chat_id, ref=item.ref, payload=payload)
+
+
+def _buttons(buttons: Keyboard) -> list[list[list[str | None]]]:
+    return [[[b.text, b.data, b.url] for b in row] for row in buttons]
+
+
+def _keyboard(rows: list[list[list[str | None]]]) -> Keyboard:
+    return tuple(
+        tuple(Button(text=text or "", data=data, url=url) for text, data, url in row)
+        for row in rows
+    )
+
+
+def message_of(row: OutboxMessage) -> Send | Edit:
+    """The engine's message a row stands for."""
+    p = row.payload
+    if row.kind == SEND:
+        assert row.chat_id is not None
+        return Send(
+            chat_id=row.chat_id,
+            text=p["text"],
+            buttons=_keyboard(p["buttons"]),
+            photos=tuple(p["photos"]),
+            thread_id=p["thread_id"],
+            ref=row.ref,
+            reply_to=p["reply_to"],
+            open_topic=p["open_topic"],
+        )
+    return Edit(
+        text=p["text"],
+        buttons=_keyboard(p["buttons"]),
+        chat_id=row.chat_id,
+        message_id=p["message_id"],
+        ref=row.ref,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    id: int
+    message: Send | Edit
+    attempts: int
+
+
+class Outbox:
+    """Delivers outbox rows through the transport; see the module docstring."""
+
+    def __init__(self, db: Database, transport: Transport, clock: Callable[[], datetime]) -> None:
+        self.db, self.transport, self.clock = db, transport, clock
+        self._wake = asyncio.Event()
+
+    async def deliver(self, ids: Sequence[int]) -> None:
+        """Delivers these rows now, in order, each only if it is due and nobody else has it."""
+        for row_id in sorted(ids):
+            await self._deliver_one(row_id)
+
+    def wake(self) -> None:
+        """Tells `run` there may be rows to deliver sooner than its next look."""
+        self._wake.set()
+
+    async def release_claims(self) -> None:
+        """Lets go of every claim: for a single process at start, whose claims all belong to
+        its killed predecessor. Several processes leave claims to expire instead."""
+        async with self.db.write() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == OutboxStatus.PENDING)
+                .values(claimed_until=None)
+            )
+
+    async def deliver_due(self) -> int:
+        """Delivers every row due now, chats side by side and each chat in order; returns how
+        many rows it looked at."""
+        now = self.clock()
+        async with self.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.ref)
+                    .where(
+                        OutboxMessage.status == OutboxStatus.PENDING,
+                        OutboxMessage.not_before <= now,
+                        or_(
+                            OutboxMessage.claimed_until.is_(None),
+                            OutboxMessage.claimed_until < now,
+                        ),
+                    )
+                    .order_by(OutboxMessage.id)
+                    .limit(BATCH)
+                )
+            ).all()
+        by_chat: dict[int, list[int]] = {}
+        by_ref: dict[str | None, list[int]] = {}
+        for row_id, chat_id, ref in rows:
+            if chat_id is None:
+                by_ref.setdefault(ref, []).append(row_id)
+            else:
+                by_chat.setdefault(chat_id, []).append(row_id)
+        await asyncio.gather(*(self.deliver(ids) for ids in by_chat.values()))
+        # Edits by ref after the sends: the message an edit changes may be among them.
+        await asyncio.gather(*(self.deliver(ids) for ids in by_ref.values()))
+        return len(rows)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Delivers due rows until `stop` is set: at once, then whenever woken or every
+        POLL_INTERVAL seconds."""
+        while not stop.is_set():
+            try:
+                looked = await self.deliver_due()
+            except Exception:
+                log.exception("outbox: delivery round failed; trying again")
+                looked = 0
+            if looked >= BATCH:
+                continue
+            self._wake.clear()
+            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+            await asyncio.wait(waits, timeout=POLL_INTERVAL, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in waits:
+                waiting.cancel()
+
+    async def _deliver_one(self, row_id: int) -> None:
+        claimed = await self._claim(row_id)
+        if claimed is None:
+            return
+        try:
+            result = await self._hand_over(claimed.message)
+        except RetryLater as later:
+            await self._retry(claimed, later)
+        except Undeliverable as refused:
+            await self._fail(claimed, refused)
+        except Exception as exc:
+            log.exception("outbox: row %s failed unexpectedly", row_id)
+            if claimed.attempts >= MAX_UNEXPECTED_ATTEMPTS:
+                await self._fail(claimed, Undeliverable(type(exc).__name__))
+            else:
+                await self._retry(claimed, RetryLater(type(exc).__name__))
+        else:
+            await self._sent(claimed, result)
+
+    async def _claim(self, row_id: int) -> _Claimed | None:
+        """Takes the row for one delivery attempt, or None: not due, already someone's, or
+        behind an older pending row to the same chat (or the message it edits)."""
+        now = self.clock()
+        async with self.db.write() as session:
+            row = await session.get(OutboxMessage, row_id)
+            if row is None:
+                return None
+            if await self._waits_for_older(session, row):
+                # `run` delivers it right after the older row, in order.
+                self.wake()
+                return None
+            taken = await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == row_id,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                    OutboxMessage.not_before <= now,
+                    or_(
+                        OutboxMessage.claimed_until.is_(None),
+                        OutboxMessage.claimed_until < now,
+                    ),
+                )
+                .values(claimed_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            return _Claimed(row.id, message_of(row), row.attempts + 1)
+
+    @staticmethod
+    async def _waits_for_older(session: AsyncSession, row: OutboxMessage) -> bool:
+        older = and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.id < row.id)
+        if row.chat_id is not None:
+            same_chat = OutboxMessage.chat_id == row.chat_id
+            if await session.scalar(select(exists().where(older, same_chat))):
+                return True
+        if row.kind == EDIT and row.ref is not None:
+            edited = and_(OutboxMessage.kind == SEND, OutboxMessage.ref == row.ref)
+            return bool(await session.scalar(select(exists().where(older, edited))))
+        return False
+
+    async def _hand_over(self, message: Send | Edit) -> Delivered | None:
+        if isinstance(message, Send):
+            delivered = await self.transport.send(message)
+            if delivered.blocked:
+                raise Undeliverable("the chat refuses the bot's messages", blocked=True)
+            return delivered
+        for chat_id, message_id in await self._targets(message):
+            await self.transport.edit(message, chat_id=chat_id, message_id=message_id)
+        return None
+
+    async def _targets(self, edit: Edit) -> list[tuple[int, int]]:
+        if edit.ref is None:
+            if edit.chat_id is None or edit.message_id is None:
+                return []
+            return [(edit.chat_id, edit.message_id)]
+        async with self.db.read() as session:
+            rows = await session.execute(
+                select(SentMessage.chat_id, SentMessage.message_id).where(
+                    SentMessage.ref == edit.ref
+                )
+            )
+            return [(chat_id, message_id) for chat_id, message_id in rows]
+
+    async def _sent(self, claimed: _Claimed, delivered: Delivered | None) -> None:
+        message = claimed.message
+        async with self.db.write() as session:
+            message_id = delivered.message_id if delivered else None
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == claimed.id)
+                .values(
+                    status=OutboxStatus.SENT,
+                    sent_at=self.clock(),
+                    claimed_until=None,
+                    message_id=message_id,
+                    error="; ".join(delivered.errors) if delivered else "",
+                )
+            )
+            if isinstance(message, Send) and message.ref and message_id is not None:
+                assert delivered is not None
+                # The ref lets later edits (a card's new state) find this message.
+                session.add(
+                    SentMessage(
+                        ref=message.ref,
+                        chat_id=message.chat_id,
+                        message_id=message_id,
+                        thread_id=delivered.thread_id or message.thread_id,
+                    )
+                )
+
+    async def _retry(self, claimed: _Claimed, later: RetryLater) -> None:
+        delay = later.delay
+        if delay is None:
+            delay = RETRY_BACKOFF[min(claimed.attempts, len(RETRY_BACKOFF)) - 1]
+        log.warning(
+            "outbox: row %s not delivered (%s); trying again in %.0f s",
+            claimed.id,
+            later.reason,
+            delay,
+        )
+        async with self.db.write() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == claimed.id)
+                .values(
+                    claimed_until=None,
+                    not_before=self.clock() + timedelta(seconds=delay),
+                    error=later.reason,
+                )
+            )
+
+    async def _fail(self, claimed: _Claimed, refused: Undeliverable) -> None:
+        log.info("outbox: row %s will not be delivered: %s", claimed.id, refused.reason)
+        async with self.db.write() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == claimed.id)
+                .values(status=OutboxStatus.FAILED, claimed_until=None, error=refused.reason)
+            )
+            message = claimed.message
+            if refused.blocked and isinstance(message, Send):
+                await session.execute(
+                    update(Person)
+                    .where(Person.telegram_id == message.chat_id)
+                    .values(blocked_at=self.clock())
+                )
