@@ -208,6 +208,11 @@ class Figures:
     def max_in_flight(self) -> int:
         return max((k.in_flight for k in self.kills), default=0)
 
+    @property
+    def in_flight(self) -> int:
+        """Messages in flight summed over every kill: what duplicates must stay within."""
+        return sum(k.in_flight for k in self.kills)
+
 
 # -- the run -----------------------------------------------------------------------------------
 
@@ -861,6 +866,7 @@ def _table(all_figures: list[Figures]) -> str:
             str(max((f.max_in_flight for f in all_figures), default=0)),
         )
     )
+    row("in flight at the kills, summed", [f.in_flight for f in all_figures])
     row("other messages (apologies...)", [len(f.other) for f in all_figures])
     row("ERROR lines in the bot's log", [f.bot_errors for f in all_figures])
     rows.append(

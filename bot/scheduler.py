@@ -106,7 +106,7 @@ class DeadlineScheduler:
         async with self.services.db.write() as session:
             fired = await deadlines.fire(session, self.services.settings, row_id, now)
             # What firing says is stored with the firing: a reminder is never lost to a crash.
-            rows = enqueue(session, fired.out, now) if fired is not None else []
+            rows = enqueue(session, fired.out, self.services.clock()) if fired else []
             await session.flush()
             ids = [row.id for row in rows]
         if fired is None:

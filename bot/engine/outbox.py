@@ -39,8 +39,11 @@ from bot.engine.replies import (
     Toast,
     Undeliverable,
 )
+from bot.i18n import translate
 from storage.db import Database
-from storage.models import OutboxMessage, OutboxStatus, Person, SentMessage
+from storage.models import Compound, OutboxMessage, OutboxStatus, Person, SentMessage
+from storage.repos.compounds import staff_chat
+from storage.repos.people import home_compound_ids
 
 log = logging.getLogger(__name__)
 
@@ -354,9 +357,36 @@ class Outbox:
                 .values(status=OutboxStatus.FAILED, claimed_until=None, error=refused.reason)
             )
             message = claimed.message
-            if refused.blocked and isinstance(message, Send):
+            if not isinstance(message, Send):
+                return
+            if refused.blocked:
                 await session.execute(
                     update(Person)
                     .where(Person.telegram_id == message.chat_id)
                     .values(blocked_at=self.clock())
                 )
+            notices = await self._tell_staff(session, message.chat_id, refused)
+            session.add_all(notices)
+            await session.flush()
+        await self.deliver([row.id for row in notices])
+
+    async def _tell_staff(
+        self, session: AsyncSession, chat_id: int, refused: Undeliverable
+    ) -> list[OutboxMessage]:
+        """A message a resident will never get is the staff's to follow up (by phone): each
+        staff chat of their compounds hears whom it did not reach and why."""
+        person = await session.scalar(select(Person).where(Person.telegram_id == chat_id))
+        if person is None:
+            return []
+        notices: list[Outbound] = []
+        for compound_id in await home_compound_ids(session, chat_id):
+            chat = await staff_chat(session, compound_id)
+            compound = await session.get(Compound, compound_id)
+            if chat is None or compound is None or chat.chat_id == chat_id:
+                continue
+            key = "outbox-blocked" if refused.blocked else "outbox-undelivered"
+            text = translate(
+                compound.locale, key, name=person.name or chat_id, reason=refused.reason
+            )
+            notices.append(Send(chat_id=chat.chat_id, text=text))
+        return enqueue(session, notices, self.clock())

@@ -163,3 +163,14 @@ async def people_by_telegram_id(session: AsyncSession, telegram_ids: set[int]) -
         return {}
     rows = await session.scalars(select(Person).where(Person.telegram_id.in_(telegram_ids)))
     return {p.telegram_id: p for p in rows if p.telegram_id is not None}
+
+
+async def home_compound_ids(session: AsyncSession, telegram_id: int) -> list[int]:
+    """The compounds where the person behind this Telegram id has a linked home."""
+    rows = await session.scalars(
+        select(Residency.compound_id)
+        .join(Person, Person.id == Residency.person_id)
+        .where(Person.telegram_id == telegram_id, Residency.status == ResidencyStatus.APPROVED)
+        .distinct()
+    )
+    return list(rows)

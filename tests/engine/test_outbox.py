@@ -214,3 +214,19 @@ async def pending_nonce(harness: Harness) -> str:
         row = await session.scalar(select(Conversation).where(Conversation.user_id == 1001))
         assert row is not None
         return row.nonce
+
+
+async def test_staff_hear_whom_a_message_could_not_reach(harness: Harness) -> None:
+    harness.transport.blocked.add(1001)
+    await harness.say(1001, "/askstaff 请问物业电话是多少")
+    staff = [s.text for s in harness.transport.to(demo.STAFF_CHAT_ID)]
+    assert any("王芳" in text and "屏蔽" in text for text in staff)
+    async with harness.services.db.read() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_id == 1001))
+        failed = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+            )
+        )
+    assert person is not None and person.blocked_at is not None
+    assert [row.chat_id for row in failed] == [1001]

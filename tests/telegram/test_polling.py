@@ -219,3 +219,16 @@ async def test_stopping_lets_updates_in_progress_finish(live: Live) -> None:
     assert live.api.texts(DAVID.id) == [
         translate("en", "common-help", compound=live.demo.compound_name)
     ]
+
+
+async def test_server_errors_lose_no_reply(live: Live) -> None:
+    """A Bot API answering 502 now and then: every reply still arrives, once, in order."""
+    people = [Sender(700_000 + n, f"Guest {n}", "en") for n in range(8)]
+    live.api.fail("sendMessage", 502, "Bad Gateway", times=6)
+    for person in people:
+        await live.api.push(live.updates.text(person, "/help"))
+    for person in people:
+        texts = await live.api.wait_sent(person.id, within=10)
+        assert len(texts) == 1 and "/lang" in texts[0]
+    refused = [c for c in live.api.of("sendMessage") if c.status == 502]
+    assert len(refused) == 6
