@@ -22,7 +22,7 @@ from bot.engine.context import Context
 from bot.engine.events import ChatKind, Incoming
 from bot.engine.inbox import take_update
 from bot.engine.ordering import KeyedLocks, UserLocks
-from bot.engine.outbox import Outbox, Transport, enqueue
+from bot.engine.outbox import Claimed, Outbox, Transport, enqueue
 from bot.engine.prompts import PROMPT_KEY, prompt_to_data
 from bot.engine.replies import Outbound, Send, Toast
 from bot.i18n import locale_for, normalize_locale, translate
@@ -76,19 +76,19 @@ class Engine:
             # Replies that must reach the person even if the event fails (safety advice).
             urgent: list[Outbound] = []
             try:
-                out, ids = await self._run(event, urgent)
+                out, claimed = await self._run(event, urgent)
             except Exception:
                 out = [*urgent, *await self._apologise(event)]
-                ids = await self._enqueue_after_failure(out, event.update_id)
+                claimed = await self._enqueue_after_failure(out, event.update_id)
             if event.update_id is not None:
                 self._taken.add(event.update_id)
             await self._answer_press(out, event.press.press_id if event.press else None)
-            await self.outbox.deliver(ids)
+            await self.outbox.deliver_claimed(claimed)
             return out
 
     async def _run(
         self, event: Incoming, urgent: list[Outbound]
-    ) -> tuple[list[Outbound], list[int]]:
+    ) -> tuple[list[Outbound], list[Claimed]]:
         settings = self.services.settings
         async with self.services.db.write() as session:
             if event.update_id is not None and not await take_update(
@@ -123,14 +123,16 @@ class Engine:
             await save_conversation(session, conversation)
             rows = enqueue(session, ctx.out, self.services.clock())
             await session.flush()
-            ids = [row.id for row in rows]
+            claimed = await self.outbox.claim_new(session, rows)
         timers = self.services.timers
         if timers is not None:
             for row_id, due_at in ctx.timers:
                 timers.arm(row_id, due_at)
-        return ctx.out, ids
+        return ctx.out, claimed
 
-    async def _enqueue_after_failure(self, out: list[Outbound], update_id: int | None) -> list[int]:
+    async def _enqueue_after_failure(
+        self, out: list[Outbound], update_id: int | None
+    ) -> list[Claimed]:
         """Stores the apology, the alerts and any urgent reply, and marks the update handled
         (so a failing update is not retried for ever). When even that fails (the database is
         gone), they are sent straight away: better sent without a record than not at all."""
@@ -140,7 +142,7 @@ class Engine:
                     await take_update(session, update_id, self.services.clock())
                 rows = enqueue(session, out, self.services.clock())
                 await session.flush()
-                return [row.id for row in rows]
+                return await self.outbox.claim_new(session, rows)
         except Exception:
             log.exception("could not record the apology; sending it unrecorded")
             await self._send_unrecorded(out)

@@ -135,10 +135,23 @@ def message_of(row: OutboxMessage) -> Send | Edit:
 
 
 @dataclass(frozen=True, slots=True)
-class _Claimed:
+class Claimed:
+    """A row one sender holds for one delivery attempt, with the message it stands for."""
+
     id: int
     message: Send | Edit
     attempts: int
+
+
+async def _older_pending(session: AsyncSession, key: tuple[str, object], first: int) -> bool:
+    """Whether a pending row older than `first` goes to this chat, or is the send of this
+    ref (key ("chat", id) or ("ref", ref))."""
+    older = and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.id < first)
+    if key[0] == "chat":
+        same = OutboxMessage.chat_id == key[1]
+    else:
+        same = and_(OutboxMessage.kind == SEND, OutboxMessage.ref == key[1])
+    return bool(await session.scalar(select(exists().where(older, same))))
 
 
 class Outbox:
@@ -147,6 +160,46 @@ class Outbox:
     def __init__(self, db: Database, transport: Transport, clock: Callable[[], datetime]) -> None:
         self.db, self.transport, self.clock = db, transport, clock
         self._wake = asyncio.Event()
+
+    async def claim_new(
+        self, session: AsyncSession, rows: Sequence[OutboxMessage]
+    ) -> list[Claimed]:
+        """Claims rows an event has just written, in the event's own transaction, so that
+        delivering them right after the commit needs no claim of its own. A row behind an
+        older pending one to the same chat (or to the message it edits) is left to `run`."""
+        if not rows:
+            return []
+        first = min(row.id for row in rows)
+        until = self.clock() + LEASE
+        claimed: list[Claimed] = []
+        blocked: dict[tuple[str, object], bool] = {}
+        for row in rows:
+            keys: list[tuple[str, object]] = (
+                [("chat", row.chat_id)] if row.chat_id is not None else []
+            )
+            if row.kind == EDIT and row.ref is not None:
+                keys.append(("ref", row.ref))
+            for key in keys:
+                if key not in blocked:
+                    blocked[key] = await _older_pending(session, key, first)
+            if any(blocked[key] for key in keys):
+                self.wake()
+                continue
+            row.claimed_until, row.attempts = until, 1
+            claimed.append(Claimed(row.id, message_of(row), 1))
+        return claimed
+
+    async def deliver_claimed(self, claimed: Sequence[Claimed]) -> None:
+        """Delivers rows claimed by `claim_new`, in order. Once a chat's row has to wait (a
+        429, a 5xx), that chat's later rows wait behind it: their claims are let go."""
+        held: set[int] = set()
+        for item in claimed:
+            chat_id = item.message.chat_id
+            if chat_id is not None and chat_id in held:
+                await self._release(item.id)
+                continue
+            if not await self._attempt(item) and chat_id is not None:
+                held.add(chat_id)
 
     async def deliver(self, ids: Sequence[int]) -> None:
         """Delivers these rows now, in order, each only if it is due and nobody else has it."""
@@ -218,24 +271,37 @@ class Outbox:
 
     async def _deliver_one(self, row_id: int) -> None:
         claimed = await self._claim(row_id)
-        if claimed is None:
-            return
+        if claimed is not None:
+            await self._attempt(claimed)
+
+    async def _attempt(self, claimed: Claimed) -> bool:
+        """One delivery of a claimed row; True when it is settled (sent, or failed for good),
+        False when it waits for a retry."""
         try:
             result = await self._hand_over(claimed.message)
         except RetryLater as later:
             await self._retry(claimed, later)
+            return False
         except Undeliverable as refused:
             await self._fail(claimed, refused)
         except Exception as exc:
-            log.exception("outbox: row %s failed unexpectedly", row_id)
-            if claimed.attempts >= MAX_UNEXPECTED_ATTEMPTS:
-                await self._fail(claimed, Undeliverable(type(exc).__name__))
-            else:
+            log.exception("outbox: row %s failed unexpectedly", claimed.id)
+            if claimed.attempts < MAX_UNEXPECTED_ATTEMPTS:
                 await self._retry(claimed, RetryLater(type(exc).__name__))
+                return False
+            await self._fail(claimed, Undeliverable(type(exc).__name__))
         else:
             await self._sent(claimed, result)
+        return True
 
-    async def _claim(self, row_id: int) -> _Claimed | None:
+    async def _release(self, row_id: int) -> None:
+        async with self.db.write() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row_id).values(claimed_until=None)
+            )
+        self.wake()
+
+    async def _claim(self, row_id: int) -> Claimed | None:
         """Takes the row for one delivery attempt, or None: not due, already someone's, or
         behind an older pending row to the same chat (or the message it edits)."""
         now = self.clock()
@@ -263,7 +329,7 @@ class Outbox:
             )
             if taken.rowcount != 1:  # type: ignore[attr-defined]
                 return None
-            return _Claimed(row.id, message_of(row), row.attempts + 1)
+            return Claimed(row.id, message_of(row), row.attempts + 1)
 
     @staticmethod
     async def _waits_for_older(session: AsyncSession, row: OutboxMessage) -> bool:
@@ -300,7 +366,7 @@ class Outbox:
             )
             return [(chat_id, message_id) for chat_id, message_id in rows]
 
-    async def _sent(self, claimed: _Claimed, delivered: Delivered | None) -> None:
+    async def _sent(self, claimed: Claimed, delivered: Delivered | None) -> None:
         message = claimed.message
         async with self.db.write() as session:
             message_id = delivered.message_id if delivered else None
@@ -327,7 +393,7 @@ class Outbox:
                     )
                 )
 
-    async def _retry(self, claimed: _Claimed, later: RetryLater) -> None:
+    async def _retry(self, claimed: Claimed, later: RetryLater) -> None:
         delay = later.delay
         if delay is None:
             delay = RETRY_BACKOFF[min(claimed.attempts, len(RETRY_BACKOFF)) - 1]
@@ -348,7 +414,7 @@ class Outbox:
                 )
             )
 
-    async def _fail(self, claimed: _Claimed, refused: Undeliverable) -> None:
+    async def _fail(self, claimed: Claimed, refused: Undeliverable) -> None:
         log.info("outbox: row %s will not be delivered: %s", claimed.id, refused.reason)
         async with self.db.write() as session:
             await session.execute(

@@ -194,7 +194,7 @@ async def test_replies_committed_before_a_crash_go_out_after_the_restart(
     async def killed(ids: object) -> None:  # the process died right after the commit
         return None
 
-    monkeypatch.setattr(harness.engine.outbox, "deliver", killed)
+    monkeypatch.setattr(harness.engine.outbox, "deliver_claimed", killed)
     await harness.say(1001, "/askstaff 请问快递柜在哪里")
     await harness.press(1001, "qs:" + (await pending_nonce(harness)))
     assert harness.transport.sent == []
