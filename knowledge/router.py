@@ -125,6 +125,12 @@ class Router:
         found = self.rules.emergency.match(self.rules.prepare(text))
         return found is not None and not found.guarded
 
+    def hazards(self, text: str) -> tuple[str, ...]:
+        """Every kind of emergency `text` names, most pressing first, even when worded as a
+        question: a form's description that says someone is trapped is one."""
+        found = self.rules.emergency.match(self.rules.prepare(text))
+        return found.kinds if found is not None else ()
+
     def route(
         self,
         text: str,

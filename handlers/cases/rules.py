@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from handlers.cases import sla
-from handlers.cases.categories import MINIMUM_URGENCY
+from handlers.cases.categories import at_least, minimum_urgency
 from storage.models import (
     Case,
     CaseEventKind,
@@ -66,6 +66,8 @@ class Draft:
     visit_window: str | None = None
     anonymous: bool = False
     mediation: bool = False
+    # The emergency kinds the description names ("trapped"); they may raise the urgency.
+    hazards: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -84,10 +86,7 @@ class Change:
 async def open_case(
     session: AsyncSession, *, compound: Compound, resident: Person, draft: Draft, now: datetime
 ) -> Change:
-    urgency = draft.urgency
-    minimum = MINIMUM_URGENCY.get(draft.category)
-    if minimum is not None and _rank(minimum) < _rank(urgency):
-        urgency = minimum
+    urgency = at_least(draft.urgency, minimum_urgency(draft.category, draft.hazards))
     case = Case(
         compound_id=compound.id,
         number=await next_number(session, compound, draft.kind, now),
@@ -125,10 +124,6 @@ async def check_unlinked_allowance(
     filed = await count_filed_since(session, actor.person.id, kind, now - UNLINKED_WINDOW)
     if filed >= UNLINKED_DAILY_LIMIT:
         raise CaseRefused("case-refused-daily-limit", limit=UNLINKED_DAILY_LIMIT)
-
-
-def _rank(urgency: Urgency) -> int:
-    return {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.NORMAL: 2}[urgency]
 
 
 def _require_staff(actor: Actor, case: Case) -> None:

@@ -4,7 +4,7 @@ disputes between neighbours optionally mediated by a manager.
 ```mermaid
 stateDiagram-v2
     [*] --> choosing_category: /complain or the menu
-    [*] --> choosing_category: free text the router calls a complaint (kept, offered for reuse)
+    [*] --> choosing_category: free text the router calls a complaint (kind guessed from it)
     choosing_category --> describing_problem
     describing_problem --> adding_photos
     adding_photos --> adding_photos: a photo, at most four
@@ -15,7 +15,8 @@ stateDiagram-v2
     confirming --> choosing_category: edit a field, then back to confirming
     confirming --> [*]: submit, case opened with its number and response time
 ```
-Typed words at the category question are the description; the category is still asked.
+Typed words at the category question are the description; the kind they point at ("半夜装修
+噪音" is noise) is offered to confirm, else the list is shown.
 Anonymous: staff see the case without the resident's name or unit; managers see who filed it;
 replies still reach the resident. Mediation: a manager is told at once and takes part; the
 agreed outcome is recorded when the case is resolved. `/cancel` leaves at any step.
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from bot.engine.context import Context
 from bot.engine.registry import Flows
-from handlers.cases.categories import MEDIATION_CATEGORIES
+from handlers.cases.categories import MEDIATION_CATEGORIES, guess_complaint_category
 from handlers.cases.rules import Draft as CaseDraft
 from handlers.complaints.form import (
     CHOOSING_ANONYMITY,
@@ -52,12 +53,28 @@ async def start(ctx: Context) -> None:
 
 
 async def file_from_text(ctx: Context) -> None:
-    """A message the router calls a complaint: the form starts, and those words are offered
-    as the description so the resident need not type them again."""
+    """A message the router calls a complaint: the form starts with those words as the
+    description and asks only to confirm the kind guessed from them; words that point at no
+    kind are offered as the description instead, so the resident need not type them again."""
     compound_id = await INTAKE.compound_id(ctx)
     if compound_id is None:
         return
-    await FORM.start(ctx, ComplaintDraft(compound_id=compound_id, earlier_text=opening_words(ctx)))
+    draft = ComplaintDraft(compound_id=compound_id)
+    text = opening_words(ctx)
+    guess = guess_complaint_category(text) if text else None
+    if guess:
+        draft.description, draft.guess = text, guess
+    else:
+        draft.earlier_text = text
+    await FORM.start(ctx, draft)
+
+
+async def choosing_category(ctx: Context, draft: ComplaintDraft) -> bool:
+    """Typed words instead of a button: they describe the complaint; its kind is guessed."""
+    if not await INTAKE.describing_problem(ctx, draft):
+        return False
+    draft.guess = guess_complaint_category(draft.description or "")
+    return True
 
 
 async def take_anonymity(ctx: Context, draft: ComplaintDraft, anonymous: bool) -> bool:
@@ -120,10 +137,10 @@ FORM: Form[ComplaintDraft] = Form(
     restart=start,
     entries=(
         "/complain or the menu",
-        "free text the router calls a complaint (kept, offered for reuse)",
+        "free text the router calls a complaint (kind guessed from it)",
     ),
     steps=(
-        INTAKE.category_step(text=INTAKE.describing_problem),
+        INTAKE.category_step(text=choosing_category),
         INTAKE.description_step(),
         INTAKE.photos_step(),
         Step(

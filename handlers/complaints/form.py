@@ -36,6 +36,7 @@ class ComplaintDraft(IntakeDraft):
     """A complaint as far as the resident has filled it in."""
 
     category: ComplaintCategory | None = None
+    guess: ComplaintCategory | None = None  # guessed from their words, to be confirmed
     anonymous: bool | None = None  # hidden from staff (managers still see who filed it)
     mediation: bool | None = None  # a manager mediates between neighbours
 
@@ -100,7 +101,7 @@ INTAKE: Intake[ComplaintDraft] = Intake(
     submit_choice=ReviewChoice.SUBMIT,
     # What each edit button clears; the form then asks for it again and returns to the summary.
     clears={
-        ReviewChoice.CATEGORY: ("category", "mediation"),
+        ReviewChoice.CATEGORY: ("category", "guess", "mediation"),
         ReviewChoice.DESCRIPTION: ("description", "earlier_text"),
         ReviewChoice.PHOTOS: ("photos", "photos_done"),
         ReviewChoice.ANONYMITY: ("anonymous",),

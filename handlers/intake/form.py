@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.engine.context import Context
 from bot.engine.replies import Button, keyboard
 from handlers.cases.rules import Draft as CaseDraft
-from handlers.forms import Answer, Choice, Step, form_button, nothing, one_of, reset
+from handlers.forms import Answer, Choice, Step, flag, form_button, nothing, one_of, reset
 from handlers.intake.checks import (
     DESCRIPTION_MAX,
     DESCRIPTION_MIN,
@@ -50,6 +50,7 @@ class IntakeDraft(BaseModel):
 
     compound_id: int
     category: str | None = None
+    guess: str | None = None  # a category guessed from their words, to be confirmed
     description: Description | None = None
     # Words the resident wrote before the form started, offered as the description.
     earlier_text: Description | None = None
@@ -88,20 +89,15 @@ class Intake(Generic[I]):
 
     # The steps.
 
-    def category_step(
-        self,
-        *,
-        ask: Callable[[Context, I], Awaitable[None]] | None = None,
-        text: Answer[I],
-        choices: tuple[Choice[I], ...] = (),
-    ) -> Step[I]:
+    def category_step(self, *, text: Answer[I]) -> Step[I]:
+        """The category: the one guessed from their words to confirm, or the list."""
         category = Choice("category", one_of(self.categories), self.take_category)
         return Step(
             CHOOSING_CATEGORY,
             needed=lambda d: d.category is None,
-            ask=ask or self.ask_category,
+            ask=self.ask_category,
             text=text,
-            choices=(category, *choices),
+            choices=(category, Choice("guess", flag, self.take_guess)),
         )
 
     def description_step(self) -> Step[I]:
@@ -141,7 +137,18 @@ class Intake(Generic[I]):
     # The questions.
 
     async def ask_category(self, ctx: Context, draft: I) -> None:
-        """The category buttons, two a row; the question says when words were already noted."""
+        """Confirms the category guessed from the resident's words; otherwise the category
+        buttons, two a row, the question saying when words were already noted."""
+        if draft.guess:
+            ctx.say(
+                f"{self.name}-guess",
+                keyboard(
+                    [self.button(ctx, ctx.t(f"{self.name}-guess-yes"), "guess", True)],
+                    [self.button(ctx, ctx.t(f"{self.name}-guess-other"), "guess", False)],
+                ),
+                category=self.category_name(ctx, draft.guess),
+            )
+            return
         buttons = [
             self.button(ctx, self.category_name(ctx, c), "category", c) for c in self.categories
         ]
@@ -183,6 +190,16 @@ class Intake(Generic[I]):
     async def take_category(self, ctx: Context, draft: I, category: str) -> bool:
         draft.category = category
         ctx.edit(ctx.t(f"{self.name}-field-category", value=self.category_name(ctx, category)))
+        return True
+
+    async def take_guess(self, ctx: Context, draft: I, accept: bool) -> bool:
+        """The guessed category is right, or the resident wants to choose from the list."""
+        guess, draft.guess = draft.guess, None
+        if guess is None:
+            ctx.toast(ctx.t("common-button-invalid"), alert=True)
+            return False
+        if accept:
+            await self.take_category(ctx, draft, guess)
         return True
 
     def photo_only(self, ctx: Context, draft: I) -> bool:

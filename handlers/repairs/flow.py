@@ -34,14 +34,14 @@ from __future__ import annotations
 
 from bot.engine.context import Context
 from bot.engine.registry import Flows
-from handlers.cases.categories import guess_repair_category
-from handlers.forms import Choice, Form, Step, flag, optional_id
+from handlers.cases.categories import COMMON_AREA_ONLY, at_least, guess_repair_category
+from handlers.cases.places import names_home
+from handlers.forms import Choice, Form, Step, optional_id
 from handlers.intake.checks import PLACE_MAX, opening_words
 from handlers.repairs.form import (
     CHOOSING_LOCATION,
     CHOOSING_URGENCY,
     CHOOSING_VISIT_WINDOW,
-    COMMON_AREA_ONLY,
     DECIDING_ON_DUPLICATE,
     FLOW,
     INTAKE,
@@ -49,15 +49,15 @@ from handlers.repairs.form import (
     RepairDraft,
     ReviewChoice,
     VisitWindow,
-    ask_category,
     ask_common_area,
     ask_location,
     ask_urgency,
     ask_visit,
     buildings,
-    category_name,
     location_name,
     offer_duplicates,
+    place_at_home,
+    urgency_floor,
 )
 from handlers.repairs.review import take_duplicate, take_review
 from handlers.widgets import typed_text, use_buttons
@@ -81,13 +81,23 @@ async def report_from_text(ctx: Context) -> None:
     draft = RepairDraft(compound_id=compound_id)
     text = opening_words(ctx)
     if text:
-        guess = guess_repair_category(text)
+        guess = _read_words(ctx, draft, text)
         if guess:
             draft.description, draft.guess = text, guess
         else:
             # Words that name no fault ("我要报修") may not describe one: offer, do not assume.
             draft.earlier_text = text
     await FORM.start(ctx, draft)
+
+
+def _read_words(ctx: Context, draft: RepairDraft, text: str) -> str | None:
+    """What the resident's words tell the form: the home, when they put the fault there
+    ("我家", "厨房", "my bathroom"), and the category they point at (never a common area's
+    for a fault at home). Returns the guessed category."""
+    at_home = names_home(text)
+    if at_home:
+        place_at_home(ctx, draft)
+    return guess_repair_category(text, at_home=at_home or draft.unit_id is not None)
 
 
 async def choosing_category(ctx: Context, draft: RepairDraft) -> bool:
@@ -98,19 +108,7 @@ async def choosing_category(ctx: Context, draft: RepairDraft) -> bool:
     if text is None:
         return False
     draft.description, draft.earlier_text = text, None
-    draft.guess = guess_repair_category(text)
-    return True
-
-
-async def take_guess(ctx: Context, draft: RepairDraft, accept: bool) -> bool:
-    """The guessed category is right, or the resident wants to choose from the list."""
-    guess, draft.guess = draft.guess, None
-    if guess is None:
-        ctx.toast(ctx.t("common-button-invalid"), alert=True)
-        return False
-    if accept:
-        draft.category = guess
-        ctx.edit(ctx.t("repair-field-category", value=category_name(ctx, guess)))
+    draft.guess = _read_words(ctx, draft, text)
     return True
 
 
@@ -156,7 +154,8 @@ async def naming_common_area(ctx: Context, draft: RepairDraft) -> bool:
 
 
 async def take_urgency(ctx: Context, draft: RepairDraft, urgency: Urgency) -> bool:
-    draft.urgency = urgency
+    # A button below the report's floor (an older question) cannot lower it.
+    urgency = draft.urgency = at_least(urgency, urgency_floor(ctx, draft))
     ctx.edit(ctx.t("repair-field-urgency", value=ctx.t(f"urgency-{urgency.value}")))
     if urgency is Urgency.EMERGENCY:
         ctx.say("repair-emergency-advice")
@@ -179,16 +178,10 @@ FORM: Form[RepairDraft] = Form(
         "free text the router calls a repair (kept, category guessed)",
     ),
     steps=(
-        INTAKE.category_step(
-            ask=ask_category,
-            text=choosing_category,
-            choices=(Choice("guess", flag, take_guess),),
-        ),
+        INTAKE.category_step(text=choosing_category),
         Step(
             CHOOSING_LOCATION,
-            needed=lambda d: (
-                d.unit_id is None and not d.common and d.category not in COMMON_AREA_ONLY
-            ),
+            needed=lambda d: d.location_open,
             ask=ask_location,
             choices=(Choice("location", optional_id, take_location),),
             when="a fault that may be in a home",

@@ -14,7 +14,13 @@ from pydantic import AfterValidator, Field
 
 from bot.engine.context import Context
 from bot.engine.replies import keyboard
-from handlers.cases.categories import REPAIR_CATEGORIES
+from handlers.cases.categories import (
+    COMMON_AREA_ONLY,
+    REPAIR_CATEGORIES,
+    URGENCY_ORDER,
+    minimum_urgency,
+)
+from handlers.faq.knowledge import router_for
 from handlers.forms import one_of
 from handlers.intake.checks import PLACE_MAX
 from handlers.intake.form import Intake, IntakeDraft
@@ -30,9 +36,6 @@ DECIDING_ON_DUPLICATE = "deciding_on_duplicate"
 CHOOSING_URGENCY = "choosing_urgency"
 CHOOSING_VISIT_WINDOW = "choosing_visit_window"
 
-URGENCIES = (Urgency.NORMAL, Urgency.URGENT, Urgency.EMERGENCY)
-# Faults that are never inside a home: the location question is skipped for them.
-COMMON_AREA_ONLY = frozenset({"lift", "lighting", "greening", "cleaning"})
 # Text that must be one of the repair categories.
 RepairCategory = Annotated[str, AfterValidator(one_of(REPAIR_CATEGORIES))]
 
@@ -62,6 +65,7 @@ class RepairDraft(IntakeDraft):
     guess: RepairCategory | None = None  # guessed from their words, to be confirmed
     unit_id: int | None = None  # one of their homes; None for a common area
     common: bool = False  # they chose a common area
+    at_home: bool = False  # their words put it in their home; which one is still asked
     building: str | None = None
     place: str | None = Field(default=None, min_length=1, max_length=PLACE_MAX)
     offered: list[int] = Field(default_factory=list)  # open cases just offered to follow
@@ -71,8 +75,31 @@ class RepairDraft(IntakeDraft):
 
     @property
     def in_common_area(self) -> bool:
-        """Not in a home: chosen so, or a fault that is never inside one."""
-        return self.unit_id is None and (self.common or self.category in COMMON_AREA_ONLY)
+        """Not in a home: chosen so, or a fault that is never inside one (unless their words
+        put it in their home)."""
+        if self.unit_id is not None or self.at_home:
+            return False
+        return self.common or self.category in COMMON_AREA_ONLY
+
+    @property
+    def location_open(self) -> bool:
+        """Where the fault is must still be asked: a fault that may be in a home, or one
+        their words put in a home while they have several."""
+        if self.unit_id is not None or self.common:
+            return False
+        return self.at_home or self.category not in COMMON_AREA_ONLY
+
+
+def place_at_home(ctx: Context, draft: RepairDraft) -> None:
+    """Their words put the fault in their home: their only home is the location; with
+    several, the location question offers only theirs."""
+    if draft.unit_id is not None or draft.common:
+        return
+    units = [u for u in ctx.actor.units if u.compound_id == draft.compound_id]
+    if len(units) == 1:
+        draft.unit_id = units[0].id
+    else:
+        draft.at_home = True
 
 
 def category_name(ctx: Context, category: str) -> str:
@@ -86,27 +113,14 @@ def location_name(ctx: Context, draft: RepairDraft) -> str:
     return ctx.t("case-location-common", building=draft.building or "—", place=draft.place or "")
 
 
-async def ask_category(ctx: Context, draft: RepairDraft) -> None:
-    """Confirms the category guessed from the resident's words, or lists them all."""
-    if not draft.guess:
-        await INTAKE.ask_category(ctx, draft)
-        return
-    ctx.say(
-        "repair-guess",
-        keyboard(
-            [INTAKE.button(ctx, ctx.t("repair-guess-yes"), "guess", True)],
-            [INTAKE.button(ctx, ctx.t("repair-guess-other"), "guess", False)],
-        ),
-        category=category_name(ctx, draft.guess),
-    )
-
-
 async def ask_location(ctx: Context, draft: RepairDraft) -> None:
+    """Their homes, and a common area unless their words put the fault in a home."""
     rows = [
         [INTAKE.button(ctx, ctx.t("repair-my-unit", unit=unit.label), "location", unit.id)]
         for unit in ctx.actor.units
     ]
-    rows.append([INTAKE.button(ctx, ctx.t("repair-common-area"), "location", None)])
+    if not draft.at_home:
+        rows.append([INTAKE.button(ctx, ctx.t("repair-common-area"), "location", None)])
     ctx.say("repair-ask-location", keyboard(*rows))
 
 
@@ -168,9 +182,25 @@ def _duplicate_line(ctx: Context, case: Case) -> str:
     )
 
 
-async def ask_urgency(ctx: Context, draft: RepairDraft) -> None:
-    rows = [[INTAKE.button(ctx, ctx.t(f"urgency-{u.value}"), "urgency", u)] for u in URGENCIES]
+def urgency_floor(ctx: Context, draft: RepairDraft) -> Urgency:
+    """The least urgency this report may have: its category's, and the hazards its
+    description names (someone trapped makes it an emergency)."""
+    hazards = router_for(ctx).hazards(draft.description or "")
+    return minimum_urgency(draft.category, hazards)
+
+
+async def ask_urgency(ctx: Context, draft: RepairDraft) -> bool:
+    """Offers the urgencies from the report's floor up; an emergency is not asked: it is one,
+    and the resident hears what to do first."""
+    floor = urgency_floor(ctx, draft)
+    if floor is Urgency.EMERGENCY:
+        draft.urgency = floor
+        ctx.say("repair-emergency-advice")
+        return False
+    offered = URGENCY_ORDER[URGENCY_ORDER.index(floor) :]
+    rows = [[INTAKE.button(ctx, ctx.t(f"urgency-{u.value}"), "urgency", u)] for u in offered]
     ctx.say("repair-ask-urgency", keyboard(*rows))
+    return True
 
 
 async def ask_visit(ctx: Context, draft: RepairDraft) -> None:
@@ -212,7 +242,7 @@ INTAKE: Intake[RepairDraft] = Intake(
     # What each edit button clears; the form then asks for it again and returns to the summary.
     clears={
         ReviewChoice.CATEGORY: ("category", "guess"),
-        ReviewChoice.LOCATION: ("unit_id", "common", "building", "place"),
+        ReviewChoice.LOCATION: ("unit_id", "common", "at_home", "building", "place"),
         ReviewChoice.DESCRIPTION: ("description", "earlier_text"),
         ReviewChoice.PHOTOS: ("photos", "photos_done"),
         ReviewChoice.URGENCY: ("urgency",),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.engine.context import Context
 from handlers.cases.rules import Draft as CaseDraft
+from handlers.faq.knowledge import router_for
 from handlers.intake.checks import filing_compound
 from handlers.repairs.form import INTAKE, RepairDraft, ReviewChoice, offer_duplicates
 from storage.models import CaseKind
@@ -72,6 +73,7 @@ def _case_draft(ctx: Context, draft: RepairDraft) -> CaseDraft | None:
         place=None if at_home else draft.place,
         photos=tuple(draft.photos),
         visit_window=draft.visit_window.value if at_home and draft.visit_window else None,
+        hazards=router_for(ctx).hazards(draft.description),
     )
 
 
