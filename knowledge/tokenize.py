@@ -26,7 +26,9 @@ CJK_RUN = re.compile(f"[{CJK}]+")
 ASCII_WORD = re.compile(r"[a-z]{2}")
 TOKENS = re.compile(f"[{CJK}]+|[a-z0-9]+(?:'[a-z]+)?")
 # @mentions of the bot and links say nothing about what is asked.
-NOISE = re.compile(r"@\w+|https?://\S+")
+# A Telegram username is ASCII letters, digits and underscores: `\w` would also swallow the
+# Chinese written straight after it ("@courtyard_bot我家水管漏了").
+NOISE = re.compile(r"@[A-Za-z0-9_]+|https?://\S+")
 # Feature kinds: a single Chinese character, a Chinese character pair, an English stem, a number.
 UNIGRAM, BIGRAM, WORD, NUMBER = "u", "b", "w", "n"
 # A pair with a function character ("在哪", "费在") says less about the topic than a pair of

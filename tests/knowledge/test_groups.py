@@ -57,3 +57,15 @@ async def test_a_group_gets_at_most_twenty_messages_a_minute(harness: Harness) -
     for _ in range(25):
         await harness.say(WANG, "@courtyard_bot 物业电话多少", chat=GROUP, addressed=True)
     assert len(harness.transport.to(GROUP)) == 20
+
+
+async def test_an_addressed_repair_in_the_group_links_to_the_private_form(
+    harness: Harness,
+) -> None:
+    for text in ("@courtyard_bot 厨房龙头漏了", "@courtyard_bot热水器不好使"):
+        await harness.say(WANG, text, chat=GROUP, addressed=True, lang="zh")
+        reply = harness.transport.last(GROUP)
+        assert "私聊" in reply.text, text
+        assert [label for row in reply.buttons for label, _ in row] and all(
+            data is None for row in reply.buttons for _, data in row
+        )
