@@ -80,7 +80,7 @@ class Decision:
     # the message names, where the emergency is; None when it names none.
     place: str | None = None
     building: str | None = None
-    # For smalltalk: greeting, thanks, help or who.
+    # For smalltalk: greeting, thanks, help, who, or reaction (emoji or punctuation only).
     smalltalk: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -143,6 +143,16 @@ class Router:
         locale = detect_locale(text, locale_hint)
         prepared = self.rules.prepare(text)
         base: dict[str, Any] = {"text": text, "locale": locale}
+        if text.strip() and not any(ch.isalnum() for ch in text):
+            # Only emoji or punctuation ("👍", "😀😀", "?"): a reaction, not a question.
+            return Decision(
+                **base,
+                intent=Intent.SMALLTALK,
+                topic=None,
+                score=1.0,
+                outcome="flow",
+                smalltalk="reaction",
+            )
         if not prepared.strip():
             return Decision(**base, intent=Intent.UNKNOWN, topic=None, score=0.0, outcome="handoff")
         found = self.rules.emergency.match(prepared)

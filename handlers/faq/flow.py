@@ -78,8 +78,10 @@ async def on_text(ctx: Context) -> None:
     decision = router_for(ctx).route(text, compound=kb_values(ctx), locale_hint=ctx.locale)
     if not may_speak(ctx, decision):
         return
-    # Answer in the language the message was written in.
-    ctx.locale = decision.locale
+    # Answer in the language the message was written in; a message in no language the router
+    # knows (keyboard mash, "asdkjh") is answered in the person's own.
+    if decision.intent is not Intent.UNKNOWN:
+        ctx.locale = decision.locale
     await reply(ctx, decision)
 
 
@@ -144,13 +146,15 @@ async def emergency_interrupt(ctx: Context) -> bool:
 
 
 async def _smalltalk(ctx: Context, kind: str) -> None:
-    """Thanks, "who are you", help, or a greeting with the menu."""
+    """Thanks, "who are you", help, a kind word for an emoji, or a greeting with the menu."""
     if ctx.conversation.flow == FLOW:
         ctx.conversation.finish()
     if kind == "help":
         await show_help(ctx)
     elif kind in ("thanks", "who"):
         ctx.say(f"faq-smalltalk-{kind}")
+    elif kind == "reaction":
+        ctx.say("faq-smalltalk-reaction", menu_keyboard(ctx) if ctx.event.is_private else ())
     else:
         ctx.say("faq-smalltalk-greeting", menu_keyboard(ctx) if ctx.event.is_private else ())
 

@@ -3,8 +3,10 @@ person is an emergency whichever way it arrives, an obvious complaint's kind is 
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from bot.i18n import translate
 from storage.models import Case, Person, Residency, ResidencyRole, ResidencyStatus, Unit, Urgency
 from tests.harness import Harness, Sent, in_demo_compound
 
@@ -113,3 +115,31 @@ async def test_an_obvious_noise_complaint_is_guessed(harness: Harness) -> None:
     assert "噪音" in guess.text
     await h.press(WANG, guess.data("对"))
     assert "照片" in last(h, WANG).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我想问一下工作人员，小区里能不能养两只狗",
+        "Could I ask the office whether dogs are allowed?",
+    ],
+)
+async def test_asking_for_staff_in_either_language_reaches_staff(
+    harness: Harness, text: str
+) -> None:
+    await harness.say(1001, text)
+    assert harness.transport.last(1001).data("📨")  # "send as it is" to staff
+
+
+async def test_a_keyboard_mash_is_answered_in_the_persons_language(harness: Harness) -> None:
+    await harness.say(1001, "asdkjh qwpoe")  # 王芳 reads Chinese
+    reply = harness.transport.last(1001).text
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in reply)
+
+
+@pytest.mark.parametrize("text", ["👍", "😀😀", "??"])
+async def test_an_emoji_gets_a_kind_word_and_the_menu(harness: Harness, text: str) -> None:
+    await harness.say(1001, text)
+    reply = harness.transport.last(1001)
+    assert reply.text == translate("zh", "faq-smalltalk-reaction")
+    assert reply.buttons
