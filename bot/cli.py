@@ -76,6 +76,17 @@ def _lazy(module: str, name: str) -> Command:
     return runner
 
 
+# Commands whose output is a conversation: log lines would print into the chat.
+CHAT_COMMANDS = frozenset({"demo", "chat"})
+
+
+def _log_level(command: str, settings: Settings) -> str:
+    """LOG_LEVEL when it is set; otherwise INFO, but only warnings in the console chat."""
+    if command in CHAT_COMMANDS and "log_level" not in settings.model_fields_set:
+        return "WARNING"
+    return settings.log_level
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -89,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.logs import configure_logging
 
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    configure_logging(settings.log_level, hide=[token])
+    configure_logging(_log_level(args.command, settings), hide=[token])
     logging.getLogger(__name__).debug("running %s", args.command)
     from storage.reach import DatabaseUnavailable
 

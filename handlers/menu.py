@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
-from bot.engine.replies import Keyboard, keyboard
+from bot.engine.replies import Button, Keyboard, keyboard
 from bot.i18n import LOCALES
 from handlers.drafts import run_command
+from handlers.offers import help_text
 
 
 class MenuItem(enum.StrEnum):
@@ -36,11 +37,8 @@ class LanguagePress(ButtonData):
 
 
 async def show_help(ctx: Context) -> None:
-    """Says what the bot can do here and how to leave a step."""
-    if ctx.compound is None:
-        ctx.say("common-help-no-compound", menu_keyboard(ctx))
-    else:
-        ctx.say("common-help", menu_keyboard(ctx), compound=ctx.compound.name)
+    """Says what the bot can do for this person and the commands their role may use."""
+    ctx.reply(help_text(ctx), menu_keyboard(ctx))
 
 
 async def show_menu(ctx: Context) -> None:
@@ -49,19 +47,27 @@ async def show_menu(ctx: Context) -> None:
 
 
 def menu_keyboard(ctx: Context) -> Keyboard:
+    """The menu's buttons; an entry whose flow is not registered is not offered."""
     t = ctx.t
+    commands = ctx.services.flows.commands
+
+    def entries(*items: tuple[str, MenuItem]) -> list[Button]:
+        return [
+            ctx.button(t(text), MenuPress(item))
+            for text, item in items
+            if MENU_COMMANDS[item] in commands
+        ]
+
     rows = [[ctx.button(t("common-menu-ask"), MenuPress(MenuItem.ASK))]]
     if ctx.event.is_private and ctx.actor.is_resident():
         # Cases name a home, so they are filed in private by residents only.
         rows.append(
-            [
-                ctx.button(t("repair-menu"), MenuPress(MenuItem.REPAIR)),
-                ctx.button(t("complaint-menu"), MenuPress(MenuItem.COMPLAIN)),
-            ]
+            entries(("repair-menu", MenuItem.REPAIR), ("complaint-menu", MenuItem.COMPLAIN))
         )
-        rows.append([ctx.button(t("mycases-menu"), MenuPress(MenuItem.MY_CASES))])
+        rows.append(entries(("mycases-menu", MenuItem.MY_CASES)))
     if ctx.event.is_private and not ctx.actor.is_resident():
-        rows.append([ctx.button(t("common-menu-bind"), MenuPress(MenuItem.BIND))])
+        rows.append(entries(("common-menu-bind", MenuItem.BIND)))
+    rows = [row for row in rows if row]
     rows.append(
         [
             ctx.button(t("common-menu-lang"), MenuPress(MenuItem.LANG)),

@@ -36,8 +36,9 @@ INVITE_UNIT = "2-1-0601"
 KB_VALUES = {
     "office_phone": "0571-8800 1234",
     "office_hours": {
-        "zh": "每天 8:30–17:30（节假日 9:00–16:00）",
-        "en": "daily 8:30–17:30 (holidays 9:00–16:00)",
+        # No brackets: answers quote the hours in brackets of their own.
+        "zh": "每天 8:30–17:30，节假日 9:00–16:00",
+        "en": "daily 8:30–17:30, holidays 9:00–16:00",
     },
     "office_location": {
         "zh": "2号楼一层物业服务中心",

@@ -15,6 +15,7 @@ takes a few console commands of its own:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -22,11 +23,18 @@ from dataclasses import dataclass, field
 from typing import IO, Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from sqlalchemy import select
 
 from bot.engine.engine import Engine
 from bot.engine.events import ChatKind, ChatRef, Incoming, Photo, Press, UserRef, split_command
 from bot.engine.replies import Delivered, Edit, Keyboard, Send, Toast
 from bot.services import Services
+from storage.models import Person
+
+# Loading readline gives input() line editing and history (arrow keys move, not "^[[D");
+# some platforms have no readline, and plain input() still works there.
+with contextlib.suppress(ImportError):
+    import readline  # noqa: F401
 
 PREFIX_BOT = "🤖"
 # Telegram ids are 64-bit; a person's id is positive, a group's negative.
@@ -228,10 +236,19 @@ class ConsoleChat:
 
     async def run(self, stdin: IO[str]) -> None:
         loop = asyncio.get_running_loop()
+        # A person at a terminal gets line editing and history (arrow keys) from readline,
+        # which only input() uses; scripts and pipes read plain lines.
+        interactive = not self.transport.jsonl and stdin is sys.stdin and stdin.isatty()
         while True:
             if not self.transport.jsonl:
                 self.transport.write(self._prompt())
-            line = await loop.run_in_executor(None, stdin.readline)
+            if interactive:
+                try:
+                    line = await loop.run_in_executor(None, input) + "\n"
+                except EOFError:
+                    return
+            else:
+                line = await loop.run_in_executor(None, stdin.readline)
             if not line:
                 return
             line = line.strip()
@@ -256,7 +273,7 @@ class ConsoleChat:
             if name in ("quit", "exit"):
                 return False
             if name == "as":
-                self._switch_persona(args)
+                await self._switch_persona(args)
                 return True
             if name == "in":
                 self._switch_chat(args)
@@ -276,16 +293,23 @@ class ConsoleChat:
         await self.engine.handle(self._text_event(line))
         return True
 
-    def _switch_persona(self, args: str) -> None:
+    async def _switch_persona(self, args: str) -> None:
+        """Plays another person; the prompt names them as the store knows them ("王芳")."""
         words = args.split()
         if not words or not words[0].lstrip("-").isdigit():
             self.transport.write("   usage: /as TELEGRAM_ID [zh|en]")
             return
         # Without a language the person's own (stored) language applies, as for a real user
         # whose messenger says nothing.
-        self.persona = Persona(user_id=int(words[0]), lang=words[1] if len(words) > 1 else None)
+        user_id = int(words[0])
+        async with self.services.db.read() as session:
+            name = await session.scalar(select(Person.name).where(Person.telegram_id == user_id))
+        self.persona = Persona(
+            user_id=user_id, name=name or "", lang=words[1] if len(words) > 1 else None
+        )
         self.transport.current_chat = self.persona.chat
-        self.transport.write(f"   now playing user {self.persona.user_id}")
+        who = f"{name} ({user_id})" if name else f"user {user_id}"
+        self.transport.write(f"   now playing {who}")
 
     def _switch_chat(self, args: str) -> None:
         target = args.strip()

@@ -54,6 +54,7 @@ from handlers.faq.replies import (
     suggest,
 )
 from handlers.menu import menu_keyboard, show_help
+from handlers.offers import REQUEST_COMMANDS
 from knowledge.intent_ids import Intent
 from knowledge.router import Decision
 
@@ -61,13 +62,7 @@ from knowledge.router import Decision
 __all__ = ["GroupBudget", "emergency_interrupt", "register", "reply", "report_emergency"]
 
 # The command that starts each request's flow, for buttons and deep links.
-COMMANDS = {
-    Intent.REPAIR: "repair",
-    Intent.FEES: "fees",
-    Intent.COMPLAINT: "complain",
-    Intent.EVENTS: "events",
-    Intent.HANDOFF: "askstaff",
-}
+COMMANDS = REQUEST_COMMANDS
 
 
 async def on_text(ctx: Context) -> None:

@@ -26,6 +26,7 @@ from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.replies import Button, Keyboard, keyboard
 from handlers.faq.knowledge import contact, kb_values, router_for
+from handlers.offers import can_do
 from knowledge.intent_ids import Intent
 from knowledge.router import Decision
 from storage.models import AnswerFeedback, UnansweredQuestion
@@ -93,9 +94,11 @@ def answer(ctx: Context, topic: str, text: str, decision: Decision | None, quest
     _remember(ctx, Answered(q=question[:QUESTION_KEEP], topic=topic))
     nonce = ctx.conversation.nonce
     entry = router_for(ctx).knowledge.entries[topic]
+    # Only requests a registered flow can do: a button must never lead to "not here yet".
     rows = [
         [ctx.button(ctx.t(f"faq-action-{action.replace('.', '-')}"), ActionPress(action))]
         for action in entry.actions
+        if can_do(ctx.services.flows, action)
     ]
     rows.append([ctx.button(ctx.t("faq-not-helpful"), NotHelpfulPress(nonce))])
     if decision is not None and decision.hazards:

@@ -22,6 +22,7 @@ from bot.engine.context import Context
 from bot.engine.registry import Flows
 from bot.engine.replies import Keyboard, keyboard
 from handlers.menu import LanguagePress, menu_keyboard
+from handlers.offers import household_offers
 from handlers.onboarding.binding import begin_request
 from storage.models import (
     Compound,
@@ -63,7 +64,15 @@ async def start(ctx: Context) -> None:
     if ctx.actor.is_resident() or ctx.actor.staff or ctx.actor.global_manager:
         ctx.say("onboarding-welcome-back", menu_keyboard(ctx), name=_first_name(ctx))
         return
-    ctx.say("onboarding-welcome", _binding_keyboard(ctx), name=_first_name(ctx))
+    ctx.say(
+        "onboarding-welcome", _binding_keyboard(ctx), name=_first_name(ctx), promise=_promise(ctx)
+    )
+
+
+def _promise(ctx: Context) -> str:
+    """What linking a home gives, naming only requests a registered flow can do."""
+    offers = household_offers(ctx)
+    return ctx.t("onboarding-promise", offers=offers) if offers else ""
 
 
 async def offer_binding(ctx: Context) -> None:

@@ -189,3 +189,41 @@ async def test_every_bad_jsonl_line_gets_an_error_and_the_session_goes_on(
     assert [set(item) for item in errors] == [{"error"}] * len(BAD_LINES), out
     assert all(isinstance(e["error"], str) and e["error"] for e in errors)
     assert out[len(BAD_LINES)]["text"].startswith("Hello")
+
+
+async def test_the_persona_keeps_its_name_after_switching(harness: Harness) -> None:
+    output = await run_lines(harness, ["/as 1002", "/as 3001 zh"], jsonl=False)
+    assert any("David Chen" in line for line in output)
+    assert output[-1].startswith("── you are 张经理 in private")
+
+
+def test_the_demo_keeps_info_logs_out_of_the_chat(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+    }
+    demo_run = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        input="物业费怎么交\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert demo_run.returncode == 0, demo_run.stderr
+    assert " INFO " not in demo_run.stdout + demo_run.stderr
+    # Asked for, they are there.
+    asked = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "INFO"},
+        input="/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert " INFO " in asked.stderr

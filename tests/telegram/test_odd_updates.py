@@ -31,7 +31,10 @@ async def test_an_unreadable_update_is_skipped_and_the_poll_goes_on(
     good = live.updates.text(DAVID, "/help")
     await live.api.push(bad, good)
     texts = await live.api.wait_sent(DAVID.id)
-    assert texts == [translate("en", "common-help", compound=live.demo.compound_name)]
+    assert len(texts) == 1
+    assert texts[0].startswith(
+        translate("en", "common-help", compound=live.demo.compound_name).strip()
+    )
     # The offset moved past both: Telegram forgets them and sends neither again.
     await live.api.wait_for(
         lambda c: c.is_("getUpdates") and int(c.params.get("offset", 0)) > good["update_id"]

@@ -16,7 +16,6 @@ import pytest
 from pydantic import SecretStr
 
 from bot.commands.telegram import run
-from bot.i18n import translate
 from bot.settings import Settings
 from tests.telegram.fake_api import FakeBotAPI
 from tests.telegram.updates import Person, Updates
@@ -118,7 +117,8 @@ async def test_polling_serves_until_sigint(run_settings: Settings, api: FakeBotA
     running = asyncio.create_task(run(_args(), run_settings))
     await api.wait_for("getUpdates")
     await api.push(Updates().text(NEWCOMER, "/start"))
-    assert await api.wait_sent(NEWCOMER.id) == [translate("en", "onboarding-welcome", name="Emily")]
+    (welcome,) = await api.wait_sent(NEWCOMER.id)
+    assert welcome.startswith("Hello Emily!")
     os.kill(os.getpid(), signal.SIGINT)
     assert await asyncio.wait_for(running, 5) == 0
     methods = [call.method for call in api.calls]
@@ -155,7 +155,8 @@ async def test_webhook_serves_until_sigint(run_settings: Settings, api: FakeBotA
         ) as response,
     ):
         assert response.status == 200
-    assert await api.wait_sent(NEWCOMER.id) == [translate("en", "onboarding-welcome", name="Emily")]
+    (welcome,) = await api.wait_sent(NEWCOMER.id)
+    assert welcome.startswith("Hello Emily!")
     os.kill(os.getpid(), signal.SIGINT)
     assert await asyncio.wait_for(running, 5) == 0
     assert not any(call.is_("getUpdates") for call in api.calls)

@@ -10,7 +10,6 @@ chats of staff and managers get their own, longer menus (`register_team_commands
 from __future__ import annotations
 
 import logging
-import re
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -23,46 +22,13 @@ from aiogram.types import (
 )
 
 from bot.adapters.telegram.limits import fit, redact
-from bot.engine.registry import Audience, Command, Flows
-from bot.i18n import LOCALES, MissingText, load_catalog, translate
+from bot.command_menu import EVERYONE, MANAGERS, STAFF, described_commands, description
+from bot.engine.registry import Audience, Flows
+from bot.i18n import LOCALES
 
 log = logging.getLogger(__name__)
 
-# Commands that act on the group they are typed in (binding it to a compound).
-GROUP_ONLY = frozenset({"staffchat", "residentgroup"})
-# In a group /start only points to a private chat; the group's menu stays short without it.
-PRIVATE_ONLY = frozenset({"start"})
-COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")  # what Telegram accepts in a menu
 MAX_DESCRIPTION = 256
-
-
-EVERYONE = (Audience.EVERYONE,)
-STAFF = (Audience.EVERYONE, Audience.STAFF)
-MANAGERS = (Audience.EVERYONE, Audience.STAFF, Audience.MANAGERS)
-
-
-def _listed(command: Command, *, group: bool, audiences: tuple[Audience, ...] = EVERYONE) -> bool:
-    if command.hidden or not COMMAND_NAME.fullmatch(command.name):
-        return False
-    if command.audience not in audiences:
-        return False
-    if group:
-        return not command.private_only and command.name not in PRIVATE_ONLY
-    return command.name not in GROUP_ONLY
-
-
-def _description(name: str, locale: str) -> str | None:
-    try:
-        text = translate(locale, f"command-{name}").strip()
-    except MissingText:
-        return None
-    return fit(text, MAX_DESCRIPTION) if text else None
-
-
-def _menu_order(locale: str) -> dict[str, int]:
-    """Where each description stands in the locale file: residents' commands come first."""
-    ids = [key for key in load_catalog(locale) if key.startswith("command-")]
-    return {key.removeprefix("command-"): index for index, key in enumerate(ids)}
 
 
 def menu_commands(
@@ -70,15 +36,10 @@ def menu_commands(
 ) -> list[BotCommand]:
     """The menu for private chats or for groups, in `locale`, in the locale file's order,
     with the commands meant for `audiences`."""
-    order = _menu_order(locale)
-    listed: list[BotCommand] = []
-    for command in sorted(flows.commands.values(), key=lambda c: order.get(c.name, len(order))):
-        if not _listed(command, group=group, audiences=audiences):
-            continue
-        description = _description(command.name, locale)
-        if description is not None:
-            listed.append(BotCommand(command=command.name, description=description))
-    return listed
+    return [
+        BotCommand(command=name, description=fit(text, MAX_DESCRIPTION))
+        for name, text in described_commands(flows, locale, group=group, audiences=audiences)
+    ]
 
 
 async def register_commands(bot: Bot, flows: Flows, *, default_locale: str) -> None:
@@ -106,7 +67,7 @@ async def register_commands(bot: Bot, flows: Flows, *, default_locale: str) -> N
     undescribed = sorted(
         c.name
         for c in flows.commands.values()
-        if not c.hidden and _description(c.name, default_locale) is None
+        if not c.hidden and description(c.name, default_locale) is None
     )
     if undescribed:
         log.info("left out of the command menu, no description text: /%s", ", /".join(undescribed))
