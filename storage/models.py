@@ -478,6 +478,8 @@ class CaseEventKind(enum.StrEnum):
     RESIDENT_MESSAGE = "resident_message"
     STAFF_MESSAGE = "staff_message"
     STAFF_QUESTION = "staff_question"
+    # Staff answered a resident's question: the inquiry is resolved with the answer as its note.
+    ANSWERED = "answered"
     NOTE = "note"
     ESCALATED = "escalated"
 

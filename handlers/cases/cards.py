@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,8 @@ ICONS = {
     CaseKind.INQUIRY: "💬",
     CaseKind.EMERGENCY: "🚨",
 }
+
+ANSWERABLE = (CaseStatus.SUBMITTED, CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS)
 
 
 def local_time(moment: datetime | None, compound: Compound) -> str:
@@ -121,6 +124,25 @@ def staff_card_buttons(case: Case, compound: Compound) -> Keyboard:
         )
 
     rows: list[list[Button]] = []
+    # A question is settled by answering it, so its card offers Answer where others offer
+    # Resolve (and before anyone takes it: answering takes it).
+    if case.kind is CaseKind.INQUIRY and case.status in ANSWERABLE:
+        rows.append([b(StaffAction.ANSWER)])
+        if case.status is CaseStatus.SUBMITTED:
+            rows.append([b(StaffAction.TAKE), b(StaffAction.ASSIGN)])
+        else:
+            rows.append([b(StaffAction.ASSIGN)])
+    else:
+        rows.extend(_lifecycle_rows(case, b))
+    if case.status.is_open:
+        rows.append([b(StaffAction.ASK), b(StaffAction.NOTE)])
+        if case.anonymous:
+            rows.append([b(StaffAction.IDENTITY)])
+    return keyboard(*rows)
+
+
+def _lifecycle_rows(case: Case, b: Callable[[StaffAction], Button]) -> list[list[Button]]:
+    rows: list[list[Button]] = []
     match case.status:
         case CaseStatus.SUBMITTED:
             rows.append([b(StaffAction.TAKE), b(StaffAction.ASSIGN)])
@@ -131,11 +153,7 @@ def staff_card_buttons(case: Case, compound: Compound) -> Keyboard:
             rows.append([b(StaffAction.RESOLVE), b(StaffAction.ASSIGN)])
         case _:
             pass
-    if case.status.is_open:
-        rows.append([b(StaffAction.ASK), b(StaffAction.NOTE)])
-        if case.anonymous:
-            rows.append([b(StaffAction.IDENTITY)])
-    return keyboard(*rows)
+    return rows
 
 
 def resident_summary(locale: str, case: Case, compound: Compound) -> str:
