@@ -6,10 +6,21 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import inspect
+from sqlalchemy.orm.base import NO_VALUE
+
 from bot.engine.replies import Button, Keyboard, keyboard
 from bot.i18n import translate
 from handlers.cases.buttons import StaffAction, StaffPress
-from storage.models import Case, CaseKind, CaseStatus, Compound
+from storage.models import (
+    Case,
+    CaseKind,
+    CaseStatus,
+    Compound,
+    Residency,
+    ResidencyRole,
+    ResidencyStatus,
+)
 
 ICONS = {
     CaseKind.REPAIR: "🔧",
@@ -29,6 +40,29 @@ def local_time(moment: datetime | None, compound: Compound) -> str:
 
 def category_label(locale: str, case: Case) -> str:
     return translate(locale, f"case-category-{case.kind.value}-{case.category}")
+
+
+def kind_and_category(locale: str, case: Case) -> str:
+    """ "报修 · 水管/下水"; a kind with a single category of its own name (a question, an
+    emergency) is named once, not "咨询 · 咨询"."""
+    kind = translate(locale, f"case-kind-{case.kind.value}")
+    if case.category == case.kind.value:
+        return kind
+    return f"{kind} · {category_label(locale, case)}"
+
+
+def filer_role(case: Case) -> ResidencyRole | None:
+    """How the filer lives in the compound: their residency for the case's home, else any
+    approved one. None when unknown or not loaded (a card never loads it lazily)."""
+    loaded = inspect(case).attrs.filer_residencies.loaded_value
+    if loaded is NO_VALUE:
+        return None
+    residencies: list[Residency] = loaded
+    approved = [r for r in residencies if r.status is ResidencyStatus.APPROVED]
+    for residency in approved:
+        if residency.unit_id == case.unit_id:
+            return residency.role
+    return approved[0].role if approved else None
 
 
 def location_text(locale: str, case: Case) -> str:
@@ -65,8 +99,7 @@ def staff_card_text(case: Case, compound: Compound, *, reveal: bool = False) -> 
             "case-card-title",
             icon=ICONS[case.kind],
             number=case.number,
-            kind=translate(locale, f"case-kind-{case.kind.value}"),
-            category=category_label(locale, case),
+            title=kind_and_category(locale, case),
         ),
         translate(
             locale,
@@ -82,7 +115,7 @@ def staff_card_text(case: Case, compound: Compound, *, reveal: bool = False) -> 
             if anonymous and case.unit is not None
             else location_text(locale, case),
         ),
-        translate(locale, "case-card-who", resident=resident),
+        translate(locale, _who_key(case, anonymous), resident=resident),
         translate(locale, "case-card-what", description=case.description or "—"),
     ]
     if case.photos:
@@ -112,6 +145,13 @@ def staff_card_text(case: Case, compound: Compound, *, reveal: bool = False) -> 
     if case.rating is not None:
         lines.append(translate(locale, "case-card-rating", stars="★" * case.rating))
     return "\n".join(lines)
+
+
+def _who_key(case: Case, anonymous: bool) -> str:
+    """Owner, tenant or family member by the filer's residency; "resident" when unknown (or
+    for an anonymous complaint, where the role would narrow who it is)."""
+    role = None if anonymous else filer_role(case)
+    return f"case-card-who-{role.value}" if role is not None else "case-card-who"
 
 
 def staff_card_buttons(case: Case, compound: Compound) -> Keyboard:

@@ -110,6 +110,8 @@ async def open_case(
     case.resident = resident
     session.add(case)
     await session.flush()
+    # The card names the filer as owner, tenant or family member; a new case has not loaded it.
+    await session.refresh(case, ["filer_residencies"])
     deadlines = sla.plan_deadlines(session, case, compound, now)
     add_event(session, case, kind=CaseEventKind.CREATED, actor_id=resident.id, now=now)
     await session.flush()
