@@ -43,12 +43,11 @@ def category_label(locale: str, case: Case) -> str:
 
 
 def kind_and_category(locale: str, case: Case) -> str:
-    """ "报修 · 水管/下水"; a kind with a single category of its own name (a question, an
-    emergency) is named once, not "咨询 · 咨询"."""
+    """ "报修 · 水管/下水"; a kind whose only category reads the same (a question) is named
+    once, not "咨询 · 咨询"."""
     kind = translate(locale, f"case-kind-{case.kind.value}")
-    if case.category == case.kind.value:
-        return kind
-    return f"{kind} · {category_label(locale, case)}"
+    category = category_label(locale, case)
+    return kind if category == kind else f"{kind} · {category}"
 
 
 def filer_role(case: Case) -> ResidencyRole | None:
