@@ -11,6 +11,7 @@ from sqlalchemy.orm.base import NO_VALUE
 
 from bot.engine.replies import Button, Keyboard, keyboard
 from bot.i18n import translate
+from handlers.cases import sla, working_hours
 from handlers.cases.buttons import StaffAction, StaffPress
 from storage.models import (
     Case,
@@ -36,6 +37,15 @@ def local_time(moment: datetime | None, compound: Compound) -> str:
     if moment is None:
         return "—"
     return moment.astimezone(ZoneInfo(compound.timezone)).strftime("%m-%d %H:%M")
+
+
+def promised_time(locale: str, case: Case, compound: Compound, due: datetime | None) -> str:
+    """A time promised to a resident: "12-02 09:38", and for a normal request, which waits
+    for the office to open, "(counting working hours, 08:30–17:30)" after it."""
+    text = local_time(due, compound)
+    if due is not None and sla.counts_office_hours(case, compound):
+        text += translate(locale, "case-due-office-hours", hours=working_hours.of(compound).text)
+    return text
 
 
 def category_label(locale: str, case: Case) -> str:
