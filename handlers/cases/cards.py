@@ -11,8 +11,9 @@ from sqlalchemy.orm.base import NO_VALUE
 
 from bot.engine.replies import Button, Keyboard, keyboard
 from bot.i18n import translate
-from handlers.cases import sla, working_hours
+from handlers.cases import sla
 from handlers.cases.buttons import StaffAction, StaffPress
+from storage import working_hours
 from storage.models import (
     Case,
     CaseKind,

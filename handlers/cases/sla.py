@@ -3,7 +3,7 @@
 Defaults: emergencies in minutes, urgent requests in hours, normal ones in days. A compound
 overrides any of them in its settings:
 `{"sla": {"repair.lift": {"normal": {"response": 60, "resolve": 1440}}}}` (minutes).
-Normal requests count the compound's office hours (handlers/cases/working_hours.py): eight
+Normal requests count the compound's office hours (storage/working_hours.py): eight
 hours filed at night are due eight office hours later. Urgent ones and emergencies count every
 minute of the day.
 """
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.cases import working_hours
+from storage import working_hours
 from storage.models import Case, CaseKind, Compound, Deadline, DeadlineKind, Urgency
 
 # (response, resolve) in minutes.

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from handlers.cases import rules, working_hours
+from handlers.cases import rules
 from handlers.cases.announce import Announcer
-from storage import demo
+from storage import demo, working_hours
 from storage.models import Case, CaseKind, Compound, Deadline, DeadlineKind, Person, Urgency
 from tests.harness import Harness, Sent
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from handlers.cases import working_hours
+from storage import working_hours
 from storage.models import Case, Compound, Urgency
 from tests.harness import Harness, demo_compound
 from tests.scheduler.support import Clock, file_case

@@ -85,6 +85,13 @@ def parse(value: object) -> WorkingHours:
     return WorkingHours(start, end, tuple(sorted(set(days))))
 
 
+def to_setting(hours: WorkingHours) -> str | dict[str, object]:
+    """How checked hours are stored: "always", or {start, end, days}."""
+    if hours.always:
+        return "always"
+    return {"start": f"{hours.start:%H:%M}", "end": f"{hours.end:%H:%M}", "days": list(hours.days)}
+
+
 def _time(text: object) -> time:
     try:
         return time.fromisoformat(str(text).strip())
