@@ -26,7 +26,7 @@ from handlers.my_cases import flow as my_cases
 from handlers.onboarding import binding
 from handlers.onboarding import flow as onboarding
 from handlers.repairs import flow as repairs
-from handlers.staff import casework, chats, team
+from handlers.staff import casework, chats, compound_values, team
 from knowledge.router import Routers
 from storage.db import Database
 from storage.migrate import require_current
@@ -48,6 +48,7 @@ def build_flows() -> Flows:
         onboarding,
         binding,
         team,
+        compound_values,
         chats,
         casework,
         inquiries,

@@ -35,6 +35,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_sub.add_parser("check", help="validate knowledge files (shipped and local)")
     check.add_argument("dir", nargs="?", help="the deployment's directory (default KB_LOCAL_DIR)")
+    check.add_argument("--compound", help="also list the values this compound has not set (code)")
     check.set_defaults(run=check_command)
     unanswered = kb_sub.add_parser("unanswered", help="questions the bot could not answer")
     unanswered.add_argument("--compound", help="only this compound (code)")
@@ -138,7 +139,36 @@ async def check_command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{len(result.problems)} problem(s) found", file=sys.stderr)
         return 1
     print(result.summary)
+    if getattr(args, "compound", None):
+        return await _compound_gaps(args.compound, settings)
     return 0
+
+
+async def _compound_gaps(code: str, settings: Settings) -> int:
+    """Lists the placeholders the compound has no value for, each with the default wording
+    residents read instead; exits 1 when any is missing (set them with `courtyard import
+    settings` or `/setting`)."""
+    from storage.compound_settings import missing, placeholder_names
+    from storage.migrate import open_current
+    from storage.repos.compounds import compound_by_code
+
+    db = await open_current(settings.database_url, write=False)
+    if db is None:
+        return 2
+    try:
+        async with db.read() as session:
+            compound = await compound_by_code(session, code)
+            if compound is None:
+                print(f"courtyard: no compound with code {code!r}", file=sys.stderr)
+                return 1
+            gaps = missing(compound)
+    finally:
+        await db.dispose()
+    for name, default in gaps:
+        print(f"{code}: {name} not set; residents read the default: {default}")
+    total = len(placeholder_names())
+    print(f"{code}: {total - len(gaps)} of {total} values set")
+    return 1 if gaps else 0
 
 
 async def unanswered_command(args: argparse.Namespace, settings: Settings) -> int:

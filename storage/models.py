@@ -460,6 +460,15 @@ class Case(Base):
     resident: Mapped[Person] = relationship(foreign_keys=[resident_id])
     assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id])
     unit: Mapped[Unit | None] = relationship()
+    # The filer's residencies in the case's compound, so cards can say owner, tenant or family
+    # member; loaded with the case (selectin), and read by cards only if loaded.
+    filer_residencies: Mapped[list[Residency]] = relationship(
+        primaryjoin="and_(Case.resident_id == foreign(Residency.person_id), "
+        "Case.compound_id == foreign(Residency.compound_id))",
+        viewonly=True,
+        lazy="selectin",
+        order_by="Residency.id",
+    )
 
 
 class CaseEventKind(enum.StrEnum):
@@ -478,6 +487,8 @@ class CaseEventKind(enum.StrEnum):
     RESIDENT_MESSAGE = "resident_message"
     STAFF_MESSAGE = "staff_message"
     STAFF_QUESTION = "staff_question"
+    # Staff answered a resident's question: the inquiry is resolved with the answer as its note.
+    ANSWERED = "answered"
     NOTE = "note"
     ESCALATED = "escalated"
 

@@ -29,6 +29,7 @@ RESIDENT_TEXT = {
     CaseEventKind.ASSIGNED: "case-told-assigned",
     CaseEventKind.STARTED: "case-told-started",
     CaseEventKind.RESOLVED: "case-told-resolved",
+    CaseEventKind.ANSWERED: "case-told-answered",
     CaseEventKind.STAFF_MESSAGE: "case-told-staff-message",
     CaseEventKind.STAFF_QUESTION: "case-told-staff-question",
     CaseEventKind.AUTO_CLOSED: "case-told-auto-closed",
@@ -156,6 +157,19 @@ class Announcer:
                 ResidentPress(case.id, ResidentAction.REOPEN).pack(),
             )
             return keyboard(stars[:3], stars[3:], [reopen])
+        if kind is CaseEventKind.ANSWERED:
+            # A question answered: rate it, ask on (a reply continues the same case), or say
+            # it is not answered (reopens it).
+            stars = [Button("★" * n, RatePress(case.id, n).pack()) for n in range(1, 6)]
+            reply = Button(
+                translate(locale, "case-btn-reply"),
+                ResidentPress(case.id, ResidentAction.REPLY).pack(),
+            )
+            reopen = Button(
+                translate(locale, "case-btn-not-answered"),
+                ResidentPress(case.id, ResidentAction.REOPEN).pack(),
+            )
+            return keyboard(stars[:3], stars[3:], [reply, reopen])
         if kind in (CaseEventKind.STAFF_MESSAGE, CaseEventKind.STAFF_QUESTION):
             reply = Button(
                 translate(locale, "case-btn-reply"),

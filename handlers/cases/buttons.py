@@ -14,6 +14,7 @@ class StaffAction(enum.StrEnum):
     START = "s"
     RESOLVE = "r"
     ASK = "q"
+    ANSWER = "w"  # answer a resident's question (inquiries): resolves it
     NOTE = "n"
     IDENTITY = "i"
     SHOW = "v"  # post the card again where the staff member is (from /cases)

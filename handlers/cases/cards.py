@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import inspect
+from sqlalchemy.orm.base import NO_VALUE
+
 from bot.engine.replies import Button, Keyboard, keyboard
 from bot.i18n import translate
+from handlers.cases import sla
 from handlers.cases.buttons import StaffAction, StaffPress
-from storage.models import Case, CaseKind, CaseStatus, Compound
+from storage import working_hours
+from storage.models import (
+    Case,
+    CaseKind,
+    CaseStatus,
+    Compound,
+    Residency,
+    ResidencyRole,
+    ResidencyStatus,
+)
 
 ICONS = {
     CaseKind.REPAIR: "🔧",
@@ -17,6 +31,8 @@ ICONS = {
     CaseKind.EMERGENCY: "🚨",
 }
 
+ANSWERABLE = (CaseStatus.SUBMITTED, CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS)
+
 
 def local_time(moment: datetime | None, compound: Compound) -> str:
     if moment is None:
@@ -24,8 +40,39 @@ def local_time(moment: datetime | None, compound: Compound) -> str:
     return moment.astimezone(ZoneInfo(compound.timezone)).strftime("%m-%d %H:%M")
 
 
+def promised_time(locale: str, case: Case, compound: Compound, due: datetime | None) -> str:
+    """A time promised to a resident: "12-02 09:38", and for a normal request, which waits
+    for the office to open, "(counting working hours, 08:30–17:30)" after it."""
+    text = local_time(due, compound)
+    if due is not None and sla.counts_office_hours(case, compound):
+        text += translate(locale, "case-due-office-hours", hours=working_hours.of(compound).text)
+    return text
+
+
 def category_label(locale: str, case: Case) -> str:
     return translate(locale, f"case-category-{case.kind.value}-{case.category}")
+
+
+def kind_and_category(locale: str, case: Case) -> str:
+    """ "报修 · 水管/下水"; a kind whose only category reads the same (a question) is named
+    once, not "咨询 · 咨询"."""
+    kind = translate(locale, f"case-kind-{case.kind.value}")
+    category = category_label(locale, case)
+    return kind if category == kind else f"{kind} · {category}"
+
+
+def filer_role(case: Case) -> ResidencyRole | None:
+    """How the filer lives in the compound: their residency for the case's home, else any
+    approved one. None when unknown or not loaded (a card never loads it lazily)."""
+    loaded = inspect(case).attrs.filer_residencies.loaded_value
+    if loaded is NO_VALUE:
+        return None
+    residencies: list[Residency] = loaded
+    approved = [r for r in residencies if r.status is ResidencyStatus.APPROVED]
+    for residency in approved:
+        if residency.unit_id == case.unit_id:
+            return residency.role
+    return approved[0].role if approved else None
 
 
 def location_text(locale: str, case: Case) -> str:
@@ -62,8 +109,7 @@ def staff_card_text(case: Case, compound: Compound, *, reveal: bool = False) -> 
             "case-card-title",
             icon=ICONS[case.kind],
             number=case.number,
-            kind=translate(locale, f"case-kind-{case.kind.value}"),
-            category=category_label(locale, case),
+            title=kind_and_category(locale, case),
         ),
         translate(
             locale,
@@ -79,7 +125,7 @@ def staff_card_text(case: Case, compound: Compound, *, reveal: bool = False) -> 
             if anonymous and case.unit is not None
             else location_text(locale, case),
         ),
-        translate(locale, "case-card-who", resident=resident),
+        translate(locale, _who_key(case, anonymous), resident=resident),
         translate(locale, "case-card-what", description=case.description or "—"),
     ]
     if case.photos:
@@ -111,6 +157,13 @@ def staff_card_text(case: Case, compound: Compound, *, reveal: bool = False) -> 
     return "\n".join(lines)
 
 
+def _who_key(case: Case, anonymous: bool) -> str:
+    """Owner, tenant or family member by the filer's residency; "resident" when unknown (or
+    for an anonymous complaint, where the role would narrow who it is)."""
+    role = None if anonymous else filer_role(case)
+    return f"case-card-who-{role.value}" if role is not None else "case-card-who"
+
+
 def staff_card_buttons(case: Case, compound: Compound) -> Keyboard:
     """What staff can do next; a closed case keeps no buttons."""
     locale = compound.locale
@@ -120,6 +173,25 @@ def staff_card_buttons(case: Case, compound: Compound) -> Keyboard:
             translate(locale, f"case-btn-{action.value}"), StaffPress(case.id, action).pack()
         )
 
+    rows: list[list[Button]] = []
+    # A question is settled by answering it, so its card offers Answer where others offer
+    # Resolve (and before anyone takes it: answering takes it).
+    if case.kind is CaseKind.INQUIRY and case.status in ANSWERABLE:
+        rows.append([b(StaffAction.ANSWER)])
+        if case.status is CaseStatus.SUBMITTED:
+            rows.append([b(StaffAction.TAKE), b(StaffAction.ASSIGN)])
+        else:
+            rows.append([b(StaffAction.ASSIGN)])
+    else:
+        rows.extend(_lifecycle_rows(case, b))
+    if case.status.is_open:
+        rows.append([b(StaffAction.ASK), b(StaffAction.NOTE)])
+        if case.anonymous:
+            rows.append([b(StaffAction.IDENTITY)])
+    return keyboard(*rows)
+
+
+def _lifecycle_rows(case: Case, b: Callable[[StaffAction], Button]) -> list[list[Button]]:
     rows: list[list[Button]] = []
     match case.status:
         case CaseStatus.SUBMITTED:
@@ -131,11 +203,7 @@ def staff_card_buttons(case: Case, compound: Compound) -> Keyboard:
             rows.append([b(StaffAction.RESOLVE), b(StaffAction.ASSIGN)])
         case _:
             pass
-    if case.status.is_open:
-        rows.append([b(StaffAction.ASK), b(StaffAction.NOTE)])
-        if case.anonymous:
-            rows.append([b(StaffAction.IDENTITY)])
-    return keyboard(*rows)
+    return rows
 
 
 def resident_summary(locale: str, case: Case, compound: Compound) -> str:

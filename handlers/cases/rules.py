@@ -5,6 +5,7 @@ submitted ─► assigned ─► in_progress ─► resolved ─► closed (rate
     │            │             │             └──► reopened ─► assigned ...
     └────────────┴─────────────┴──► cancelled (by the resident while not in progress)
 ```
+A question for staff (an inquiry) is resolved by its answer (`answer`), from submitted too.
 Every change is recorded as a CaseEvent with who and when. A refused action raises
 `CaseRefused` with the locale id of the reason the user is shown.
 """
@@ -108,6 +109,8 @@ async def open_case(
     case.resident = resident
     session.add(case)
     await session.flush()
+    # The card names the filer as owner, tenant or family member; a new case has not loaded it.
+    await session.refresh(case, ["filer_residencies"])
     deadlines = sla.plan_deadlines(session, case, compound, now)
     add_event(session, case, kind=CaseEventKind.CREATED, actor_id=resident.id, now=now)
     await session.flush()
@@ -362,6 +365,32 @@ async def message_resident(
     kind = CaseEventKind.STAFF_QUESTION if question else CaseEventKind.STAFF_MESSAGE
     add_event(session, case, kind=kind, actor_id=actor.person.id, now=now, text=text)
     return Change(case, kind, actor.person, [], text=text)
+
+
+async def answer(
+    session: AsyncSession, case: Case, actor: Actor, text: str, compound: Compound, now: datetime
+) -> Change:
+    """Staff answer a resident's question: the resident reads it as the office's answer and the
+    inquiry is resolved (they may rate it, reply, or say it is not answered). Whoever answers an
+    untaken question takes it; otherwise the assignee or a manager answers."""
+    _require_staff(actor, case)
+    _require_open(case)
+    if case.kind is not CaseKind.INQUIRY:
+        raise CaseRefused("case-refused-wrong-state", status=case.status.value)
+    if case.status is CaseStatus.SUBMITTED:
+        await take(session, case, actor, now)
+    _require_assignee_or_manager(actor, case)
+    if case.status not in (CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS):
+        raise CaseRefused("case-refused-wrong-state", status=case.status.value)
+    case.status, case.resolved_at = CaseStatus.RESOLVED, now
+    await _acknowledge(session, case, now)
+    await sla.cancel_deadlines(session, case.id, *RESOLVE_KINDS)
+    deadline = sla.plan_auto_close(session, case, compound, now)
+    add_event(
+        session, case, kind=CaseEventKind.ANSWERED, actor_id=actor.person.id, now=now, text=text
+    )
+    await session.flush()
+    return Change(case, CaseEventKind.ANSWERED, actor.person, [deadline], text=text)
 
 
 def internal_note(

@@ -3,16 +3,21 @@
 Defaults: emergencies in minutes, urgent requests in hours, normal ones in days. A compound
 overrides any of them in its settings:
 `{"sla": {"repair.lift": {"normal": {"response": 60, "resolve": 1440}}}}` (minutes).
+Normal requests count the compound's office hours (storage/working_hours.py): eight
+hours filed at night are due eight office hours later. Urgent ones and emergencies count every
+minute of the day.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import working_hours
 from storage.models import Case, CaseKind, Compound, Deadline, DeadlineKind, Urgency
 
 # (response, resolve) in minutes.
@@ -53,14 +58,29 @@ def windows(case: Case, compound: Compound) -> Windows:
     return Windows(timedelta(minutes=response), timedelta(minutes=resolve))
 
 
+def counts_office_hours(case: Case, compound: Compound) -> bool:
+    """Normal requests wait for the office to open; urgent ones and emergencies do not."""
+    return case.urgency is Urgency.NORMAL and not working_hours.of(compound).always
+
+
+def due_after(case: Case, compound: Compound, start: datetime, span: timedelta) -> datetime:
+    """`span` after `start`: in office hours for normal requests, round the clock otherwise."""
+    if not counts_office_hours(case, compound):
+        return start + span
+    return working_hours.of(compound).add(start, span, ZoneInfo(compound.timezone))
+
+
 def auto_close_after(compound: Compound) -> timedelta:
     return timedelta(days=int((compound.settings or {}).get("auto_close_days", AUTO_CLOSE_DAYS)))
 
 
-def _reminder(due: datetime, window: timedelta, now: datetime) -> datetime | None:
-    """A reminder a quarter of the window before the deadline, if that is still ahead."""
-    at = due - max(window / 4, MIN_REMINDER_LEAD)
-    return at if at > now else None
+def _reminder(case: Case, compound: Compound, window: timedelta, now: datetime) -> datetime | None:
+    """A reminder a quarter of the window before the deadline (counted as the deadline is), if
+    that is still ahead."""
+    lead = max(window / 4, MIN_REMINDER_LEAD)
+    if lead >= window:
+        return None
+    return due_after(case, compound, now, window - lead)
 
 
 def plan_deadlines(
@@ -68,16 +88,17 @@ def plan_deadlines(
 ) -> list[Deadline]:
     """Sets the case's due times and adds the deadline rows that watch them."""
     w = windows(case, compound)
-    case.response_due, case.resolve_due = now + w.response, now + w.resolve
+    case.response_due = due_after(case, compound, now, w.response)
+    case.resolve_due = due_after(case, compound, now, w.resolve)
     rows = [
         Deadline(case_id=case.id, kind=DeadlineKind.RESPONSE_BREACH, due_at=case.response_due),
         Deadline(case_id=case.id, kind=DeadlineKind.RESOLVE_BREACH, due_at=case.resolve_due),
     ]
-    for kind, due, window in (
-        (DeadlineKind.RESPONSE_REMINDER, case.response_due, w.response),
-        (DeadlineKind.RESOLVE_REMINDER, case.resolve_due, w.resolve),
+    for kind, window in (
+        (DeadlineKind.RESPONSE_REMINDER, w.response),
+        (DeadlineKind.RESOLVE_REMINDER, w.resolve),
     ):
-        at = _reminder(due, window, now)
+        at = _reminder(case, compound, window, now)
         if at is not None:
             rows.append(Deadline(case_id=case.id, kind=kind, due_at=at))
     if case.urgency is Urgency.EMERGENCY:
@@ -95,9 +116,9 @@ def plan_resolution_deadline(
 ) -> list[Deadline]:
     """A reopened case gets a fresh resolution window."""
     w = windows(case, compound)
-    case.resolve_due = now + w.resolve
+    case.resolve_due = due_after(case, compound, now, w.resolve)
     rows = [Deadline(case_id=case.id, kind=DeadlineKind.RESOLVE_BREACH, due_at=case.resolve_due)]
-    at = _reminder(case.resolve_due, w.resolve, now)
+    at = _reminder(case, compound, w.resolve, now)
     if at is not None:
         rows.append(Deadline(case_id=case.id, kind=DeadlineKind.RESOLVE_REMINDER, due_at=at))
     session.add_all(rows)

@@ -22,7 +22,7 @@ from bot.engine.registry import Flows
 from bot.engine.replies import keyboard
 from handlers.case_replies import publish, refuse
 from handlers.cases import rules
-from handlers.cases.cards import local_time
+from handlers.cases.cards import promised_time
 from knowledge.intent_ids import Intent
 from storage.models import CaseKind
 
@@ -146,7 +146,7 @@ async def _file(ctx: Context, question: str) -> None:
     ctx.say(
         "inquiry-filed",
         number=change.case.number,
-        due=local_time(change.case.response_due, compound),
+        due=promised_time(ctx.locale, change.case, compound, change.case.response_due),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.engine.context import Context
 from bot.engine.replies import Button, keyboard
 from handlers.case_replies import publish
-from handlers.cases.cards import local_time
+from handlers.cases.cards import promised_time
 from handlers.cases.rules import Draft, open_case
 from handlers.onboarding.flow import offer_binding
 from storage.models import Case, Compound
@@ -97,6 +97,7 @@ async def submit(ctx: Context, compound: Compound, draft: Draft) -> Case:
     return change.case
 
 
-def response_time(case: Case, compound: Compound) -> str:
-    """When staff will respond, in the compound's own time zone."""
-    return local_time(case.response_due, compound)
+def response_time(case: Case, compound: Compound, locale: str) -> str:
+    """When staff will respond, in the compound's own time zone (and, for normal requests,
+    that it counts working hours)."""
+    return promised_time(locale, case, compound, case.response_due)

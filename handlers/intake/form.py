@@ -269,6 +269,6 @@ class Intake(Generic[I]):
             f"{self.name}-created",
             number=opened.number,
             category=self.category_name(ctx, opened.category),
-            due=response_time(opened, compound),
+            due=response_time(opened, compound, ctx.locale),
         )
         return opened

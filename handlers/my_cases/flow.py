@@ -35,12 +35,12 @@ from handlers.case_replies import publish, refuse
 from handlers.cases.buttons import RatePress, ResidentAction, ResidentPress
 from handlers.cases.cards import ICONS, location_text, resident_summary
 from handlers.cases.rules import CaseRefused, cancel, urge
-from handlers.my_cases import followup
+from handlers.my_cases import followup, thread
 from handlers.my_cases.access import own_case, visible_case
 from handlers.onboarding.flow import offer_binding
 from handlers.widgets import in_rows
 from storage.models import Case, CaseStatus, Compound
-from storage.repos.cases import cases_of_resident
+from storage.repos.cases import cases_of_resident, resident_visible_events
 
 CANCELLABLE = (CaseStatus.SUBMITTED, CaseStatus.ASSIGNED)
 
@@ -98,7 +98,8 @@ async def on_resident_press(ctx: Context, press: ResidentPress) -> None:
 
 
 async def view(ctx: Context, case_id: int) -> None:
-    """One case in full, with what the resident can do with it now."""
+    """One case in full: its state, place and description, then what the office and the
+    resident said on it (newest last), with what the resident can do with it now."""
     case = await visible_case(ctx, case_id)
     if case is None:
         return
@@ -115,6 +116,10 @@ async def view(ctx: Context, case_id: int) -> None:
         lines.append(ctx.t("mycases-rating", stars="★" * case.rating))
     if case.outcome:
         lines.append(ctx.t("mycases-outcome", outcome=case.outcome))
+    events = await resident_visible_events(ctx.session, case.id, thread.KINDS)
+    said = thread.thread_text(ctx.locale, case, compound, events)
+    if said:
+        lines.append("\n" + said)
     owner = case.resident_id == ctx.person.id
     ctx.reply("\n".join(lines), _actions(ctx, case) if owner else ())
 

@@ -19,7 +19,7 @@ from bot.engine.registry import Flows
 from bot.engine.replies import keyboard
 from handlers.case_replies import publish, refuse
 from handlers.cases.buttons import RatePress
-from handlers.cases.cards import local_time
+from handlers.cases.cards import promised_time
 from handlers.cases.rules import CaseRefused, add_detail, comment_rating, rate, reopen
 from handlers.intake.checks import DESCRIPTION_MAX, DESCRIPTION_MIN, take_photos
 from handlers.my_cases.access import own_case
@@ -235,7 +235,8 @@ async def explaining_reopen(ctx: Context) -> None:
         refuse(ctx, refusal)
         return
     await publish(ctx, change)
-    ctx.say("mycases-reopened", number=case.number, due=local_time(case.resolve_due, compound))
+    due = promised_time(ctx.locale, case, compound, case.resolve_due)
+    ctx.say("mycases-reopened", number=case.number, due=due)
 
 
 def register(flows: Flows) -> None:

@@ -5,7 +5,7 @@ stateDiagram-v2
     [*] --> choosing_compound: "Request to link my home" (several compounds)
     [*] --> naming_unit: "Request to link my home" (one compound)
     choosing_compound --> naming_unit
-    naming_unit --> choosing_role: the unit exists
+    naming_unit --> choosing_role: the unit exists ("3栋2单元1502", "3-2-1502": its label shown)
     choosing_role --> giving_name
     giving_name --> [*]: request sent to the staff chat (or the managers)
 ```
@@ -34,7 +34,7 @@ from handlers.onboarding.rules import (
     request_residency,
 )
 from storage.models import Compound, ResidencyRole
-from storage.repos.compounds import compounds_by_name, unit_by_label
+from storage.repos.compounds import compounds_by_name, example_unit_label, unit_by_label
 
 FLOW = "binding"
 CHOOSING_COMPOUND, NAMING_UNIT = "choosing_compound", "naming_unit"
@@ -80,7 +80,7 @@ async def begin_request(ctx: Context) -> None:
         ctx.say("onboarding-no-compound")
         return
     if len(compounds) == 1:
-        _ask_unit(ctx, compounds[0])
+        await _ask_unit(ctx, compounds[0])
         return
     ctx.conversation.begin(FLOW, CHOOSING_COMPOUND)
     nonce = ctx.conversation.nonce
@@ -95,16 +95,22 @@ async def on_compound(ctx: Context, press: CompoundPress) -> None:
     if compound is None or ctx.conversation.step != CHOOSING_COMPOUND:
         ctx.toast(ctx.t("common-button-invalid"), alert=True)
         return
-    _ask_unit(ctx, compound)
+    await _ask_unit(ctx, compound)
 
 
-def _ask_unit(ctx: Context, compound: Compound) -> None:
+async def _ask_unit(ctx: Context, compound: Compound) -> None:
     ctx.conversation.begin(FLOW, NAMING_UNIT)
     ctx.conversation.keep(BindingDraft(compound_id=compound.id))
-    ctx.say("onboarding-ask-unit", compound=compound.name, example=_unit_example(compound))
+    example = await _unit_example(ctx, compound)
+    ctx.say("onboarding-ask-unit", compound=compound.name, example=example)
 
 
-def _unit_example(compound: Compound) -> str:
+async def _unit_example(ctx: Context, compound: Compound) -> str:
+    """A unit that exists in the compound, so the example can be copied and works; the
+    format filled with made-up numbers only when no unit is loaded yet."""
+    label = await example_unit_label(ctx.session, compound.id)
+    if label is not None:
+        return label
     return compound.unit_label_format.format(building=3, entrance=2, room=1502, floor=15)
 
 
@@ -143,7 +149,8 @@ async def naming_unit(ctx: Context) -> None:
     label = (ctx.event.text or "").strip()
     unit = await unit_by_label(ctx.session, compound.id, label) if label else None
     if unit is None:
-        ctx.say("onboarding-unit-unknown", label=label[:40], example=_unit_example(compound))
+        example = await _unit_example(ctx, compound)
+        ctx.say("onboarding-unit-unknown", label=label[:40], example=example)
         return
     try:
         await check_requestable(ctx.session, ctx.actor, unit)

@@ -91,6 +91,10 @@ def _binding_keyboard(ctx: Context) -> Keyboard:
     )
 
 
+def _request_keyboard(ctx: Context) -> Keyboard:
+    return keyboard([ctx.button(ctx.t("onboarding-request"), StartPress(StartChoice.REQUEST))])
+
+
 def _language_press(ctx: Context) -> ButtonData:
     return LanguagePress("en" if ctx.locale == "zh" else "zh")
 
@@ -148,9 +152,10 @@ async def _redeem(ctx: Context, code: str) -> None:
             ctx.say("onboarding-code-unknown")
             return
         case Redeemed.USED:
-            ctx.say("onboarding-code-used")
+            # Not a dead end: the person can still ask staff to link the home.
+            ctx.say("onboarding-code-used", _request_keyboard(ctx))
         case Redeemed.EXPIRED:
-            ctx.say("onboarding-code-expired")
+            ctx.say("onboarding-code-expired", _request_keyboard(ctx))
         case Redeemed.ALREADY:
             ctx.say("onboarding-code-already", menu_keyboard(ctx))
         case Redeemed.RESIDENT:

@@ -7,6 +7,8 @@ stateDiagram-v2
     choosing_assignee --> card: a colleague is picked
     card --> writing_resolution: Resolve
     card --> asking_resident: Ask resident
+    card --> writing_answer: Answer (questions for staff)
+    writing_answer --> card: the answer is typed (the resident reads it, the question is resolved)
     card --> writing_note: Internal note
     writing_resolution --> card: the note is typed (the resident is asked to rate)
     asking_resident --> card: the question is typed (it reaches the resident)
@@ -32,27 +34,30 @@ from handlers.case_replies import publish
 from handlers.cases import rules
 from handlers.cases.buttons import AssignPress, StaffAction, StaffPress
 from handlers.cases.cards import (
+    ANSWERABLE,
     ICONS,
     category_label,
     staff_card_buttons,
     staff_card_text,
 )
 from handlers.cases.categories import SKILL_FOR
-from storage.models import Case, CaseStatus, ChatPurpose, Compound
+from storage.models import Case, CaseKind, CaseStatus, ChatPurpose, Compound
 from storage.repos.cases import card_ref, case_for_staff_message, load_case, open_cases
 from storage.repos.compounds import chat_binding
 from storage.repos.people import staff_of
 
 FLOW = "casework"
-WRITING_RESOLUTION, ASKING_RESIDENT, WRITING_NOTE = (
+WRITING_RESOLUTION, ASKING_RESIDENT, WRITING_NOTE, WRITING_ANSWER = (
     "writing_resolution",
     "asking_resident",
     "writing_note",
+    "writing_answer",
 )
 PROMPTS = {
     StaffAction.RESOLVE: (WRITING_RESOLUTION, "casework-prompt-resolution"),
     StaffAction.ASK: (ASKING_RESIDENT, "casework-prompt-question"),
     StaffAction.NOTE: (WRITING_NOTE, "casework-prompt-note"),
+    StaffAction.ANSWER: (WRITING_ANSWER, "casework-prompt-answer"),
 }
 TEXT_MAX = 1000
 
@@ -95,7 +100,7 @@ async def on_staff_press(ctx: Context, press: StaffPress) -> None:
                 ctx.toast(ctx.t("casework-started", number=case.number))
             case StaffAction.ASSIGN:
                 await _offer_assignees(ctx, case)
-            case StaffAction.RESOLVE | StaffAction.ASK | StaffAction.NOTE:
+            case StaffAction.RESOLVE | StaffAction.ASK | StaffAction.NOTE | StaffAction.ANSWER:
                 _check_may_write(ctx, case, press.action)
                 step, prompt = PROMPTS[press.action]
                 ctx.conversation.begin(FLOW, step)
@@ -125,6 +130,12 @@ def _check_may_write(ctx: Context, case: Case, action: StaffAction) -> None:
             raise rules.CaseRefused("case-refused-not-assignee")
         if case.status is CaseStatus.SUBMITTED:
             raise rules.CaseRefused("case-refused-wrong-state", status=case.status.value)
+    if action is StaffAction.ANSWER:
+        if case.kind is not CaseKind.INQUIRY or case.status not in ANSWERABLE:
+            raise rules.CaseRefused("case-refused-wrong-state", status=case.status.value)
+        taken_by_other = case.assignee_id not in (None, ctx.person.id)
+        if taken_by_other and not ctx.actor.is_manager(case.compound_id):
+            raise rules.CaseRefused("case-refused-not-assignee")
 
 
 async def _offer_assignees(ctx: Context, case: Case) -> None:
@@ -257,6 +268,23 @@ async def asking_resident(ctx: Context) -> None:
     )
 
 
+async def writing_answer(ctx: Context) -> None:
+    """The answer to a resident's question: they read it as the office's answer, and the
+    question is resolved (they may rate it, reply to it or say it is not answered)."""
+    text = await _typed(ctx)
+    case = await _case_of_step(ctx) if text else None
+    if case is None or text is None:
+        return
+    compound = await ctx.session.get(Compound, case.compound_id)
+    assert compound is not None
+    await _apply(
+        ctx,
+        case,
+        lambda now: rules.answer(ctx.session, case, ctx.actor, text, compound, now),
+        "casework-answered",
+    )
+
+
 async def writing_note(ctx: Context) -> None:
     """An internal note: recorded on the case, never shown to the resident."""
     text = await _typed(ctx)
@@ -372,4 +400,5 @@ def register(flows: Flows) -> None:
     flows.step(FLOW, WRITING_RESOLUTION, writing_resolution)
     flows.step(FLOW, ASKING_RESIDENT, asking_resident)
     flows.step(FLOW, WRITING_NOTE, writing_note)
+    flows.step(FLOW, WRITING_ANSWER, writing_answer)
     flows.claim(reply_on_card)

@@ -24,6 +24,7 @@ from storage.importer.base import (
 from storage.importer.cells import Cells
 from storage.importer.compounds import CompoundImporter
 from storage.importer.residents import ResidentImporter
+from storage.importer.settings import SettingImporter
 from storage.importer.staff import StaffImporter
 from storage.importer.table import Table, read_table
 from storage.importer.units import UnitImporter
@@ -32,7 +33,13 @@ from storage.repos import audit
 
 IMPORTERS: dict[str, type[Importer[Any]]] = {
     importer.kind: importer
-    for importer in (CompoundImporter, UnitImporter, ResidentImporter, StaffImporter)
+    for importer in (
+        CompoundImporter,
+        UnitImporter,
+        ResidentImporter,
+        StaffImporter,
+        SettingImporter,
+    )
 }
 KINDS = tuple(IMPORTERS)
 
@@ -45,7 +52,8 @@ async def import_file(
     defaults: Defaults | None = None,
     now: datetime | None = None,
 ) -> Summary:
-    """Imports one CSV file of `kind` (compounds, units, residents, staff): every row or none.
+    """Imports one CSV file of `kind` (compounds, units, residents, staff, settings): every
+    row or none.
 
     Raises ImportFailed naming each bad row (`line N: reason`) when any row is bad; the
     transaction is then rolled back and the database is as it was.

@@ -252,3 +252,19 @@ async def count_filed_since(
         )
     )
     return int(found or 0)
+
+
+async def resident_visible_events(
+    session: AsyncSession, case_id: int, kinds: tuple[str, ...]
+) -> list[CaseEvent]:
+    """The case's events of `kinds` that are not internal notes, oldest first."""
+    rows = await session.scalars(
+        select(CaseEvent)
+        .where(
+            CaseEvent.case_id == case_id,
+            CaseEvent.internal.is_(False),
+            CaseEvent.kind.in_(kinds),
+        )
+        .order_by(CaseEvent.id)
+    )
+    return list(rows)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from storage.models import Building, ChatBinding, ChatPurpose, Compound, Unit
 from storage.row_cache import MISSING, cache_of
+from storage.unit_labels import candidate_labels, plain
 
 
 async def compound_by_code(session: AsyncSession, code: str) -> Compound | None:
@@ -27,16 +28,36 @@ async def count_compounds(session: AsyncSession) -> int:
 
 
 def normalize_unit_label(label: str) -> str:
-    """'3 - 2 - 1502', '3－2－1502' and '3-2-1502' name the same unit."""
-    cleaned = label.strip().replace("－", "-").replace("—", "-").replace("/", "-")
+    """'3 - 2 - 1502', '３－２－１５０２' and '3-2-1502' name the same unit."""
+    cleaned = plain(label).strip().replace("/", "-")
     return "-".join(part.strip() for part in cleaned.split("-") if part.strip()).upper()
 
 
 async def unit_by_label(session: AsyncSession, compound_id: int, label: str) -> Unit | None:
-    return await session.scalar(
-        select(Unit).where(
-            Unit.compound_id == compound_id, Unit.label == normalize_unit_label(label)
+    """The unit a person named, as its label or in words: "3栋2单元1502", "3号楼2单元1502室"
+    and "building 3 unit 2 room 1502" find the unit labelled "3-2-1502" (see unit_labels)."""
+    labels = [normalize_unit_label(label)]
+    compound = await session.get(Compound, compound_id)
+    if compound is not None:
+        labels += [
+            normalize_unit_label(c) for c in candidate_labels(label, compound.unit_label_format)
+        ]
+    units = {
+        unit.label: unit
+        for unit in await session.scalars(
+            select(Unit).where(Unit.compound_id == compound_id, Unit.label.in_(labels))
         )
+    }
+    return next((units[c] for c in labels if c in units), None)
+
+
+async def example_unit_label(session: AsyncSession, compound_id: int) -> str | None:
+    """A real unit of the compound, for prompts to show the format by ("3-2-1202")."""
+    return await session.scalar(
+        select(Unit.label)
+        .where(Unit.compound_id == compound_id)
+        .order_by(Unit.label.desc())
+        .limit(1)
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from handlers.cases import rules
 from handlers.cases.announce import Announcer
-from storage import demo
+from storage import demo, working_hours
 from storage.models import Case, CaseKind, Compound, Deadline, DeadlineKind, Person, Urgency
 from tests.harness import Harness, Sent
 
@@ -42,12 +42,17 @@ async def file_case(
     kind: CaseKind = CaseKind.REPAIR,
     category: str = "plumbing",
     urgency: Urgency = Urgency.NORMAL,
+    round_the_clock: bool = True,
 ) -> Case:
     """Files a case as the resident's intake would, and delivers its staff card."""
     async with h.services.db.write() as session:
         person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
         compound = await session.scalar(select(Compound).where(Compound.code == demo.CODE))
         assert person is not None and compound is not None
+        if round_the_clock:
+            # These tests time deadlines in elapsed hours; office hours have their own tests
+            # (tests/scheduler/test_working_hours.py).
+            compound.settings = {**compound.settings, working_hours.SETTING: "always"}
         change = await rules.open_case(
             session,
             compound=compound,
