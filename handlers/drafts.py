@@ -3,6 +3,10 @@
 A resident half-way through a repair report who types /complain (or presses a menu button that
 starts another form) is asked first: continue the unfinished one, or discard it and start the
 new one. "Continue" asks the form's last question again, with its buttons.
+
+A form left before a restart, or for hours, is not continued silently either: the first text
+that arrives is not taken as an answer; the bot says which form goes on, asks its question
+again and says that /cancel leaves it (`resume`, called by the engine).
 """
 
 from __future__ import annotations
@@ -84,6 +88,23 @@ async def on_draft_choice(ctx: Context, press: DraftPress) -> None:
     ctx.reply(text, buttons)
 
 
+async def resume(ctx: Context) -> bool:
+    """Says which unfinished form goes on and asks its last question again; True when it did
+    (only forms worth keeping: other conversations take the text as before)."""
+    conversation = ctx.conversation
+    if conversation.flow not in ctx.services.flows.drafts:
+        return False
+    ctx.say("drafts-resumed", what=ctx.t(f"drafts-flow-{conversation.flow}"))
+    asked = prompt_from_data(conversation.data.get(PROMPT_KEY))
+    if asked is None:
+        ctx.say("drafts-continue-generic")
+    else:
+        text, buttons = asked
+        ctx.reply(text, buttons)
+    return True
+
+
 def register(flows: Flows) -> None:
     flows.guard = guard
+    flows.resume = resume
     flows.press(DraftPress, on_draft_choice)

@@ -8,6 +8,9 @@ takes a few console commands of its own:
     /photo PATH [caption]   send a photo
     /quit          leave
 
+Typed numbers press the buttons of the current chat's newest message that has any, whichever
+persona was played when it arrived; `/as` and `/in` show that message again on entering a chat.
+
 `--jsonl` mode reads one JSON event per line and writes one JSON line per bot output
 (docs/chat-jsonl.md).
 """
@@ -110,8 +113,11 @@ class ConsoleTransport:
     jsonl: bool = False
     current_chat: int = 0
     next_id: dict[int, int] = field(default_factory=dict)
+    # Every chat's messages as last shown (edits replace them), whichever persona was played
+    # when they arrived: typed numbers press the buttons of the current chat's newest message
+    # that has any, so a card posted to the staff chat while playing a resident can be pressed
+    # after `/as 2001` and `/in staff`.
     messages: dict[int, dict[int, tuple[str, Keyboard]]] = field(default_factory=dict)
-    last_with_buttons: dict[int, int] = field(default_factory=dict)
     chat_names: dict[int, str] = field(default_factory=dict)
     # The chat each pending press was made in, so that its toast line can name it.
     press_chats: dict[str, int] = field(default_factory=dict)
@@ -121,8 +127,6 @@ class ConsoleTransport:
         message_id = self.next_id.get(chat, 0) + 1
         self.next_id[chat] = message_id
         self.messages.setdefault(chat, {})[message_id] = (message.text, message.buttons)
-        if any(b.data for row in message.buttons for b in row):
-            self.last_with_buttons[chat] = message_id
         if self.jsonl:
             line: dict[str, Any] = {"chat": chat, "message_id": message_id, "text": message.text}
             line["buttons"] = _buttons_json(message.buttons)
@@ -182,9 +186,28 @@ class ConsoleTransport:
                     cells.append(f"[🔗 {button.text}: {button.url}]")
             self.write("   " + "   ".join(cells))
 
+    def newest_with_buttons(self, chat: int) -> int | None:
+        """The newest message in `chat` that has buttons to press now (an edit may have taken
+        a message's buttons away, or given it some)."""
+        known = self.messages.get(chat, {})
+        for message_id in sorted(known, reverse=True):
+            if any(b.data is not None for row in known[message_id][1] for b in row):
+                return message_id
+        return None
+
+    def show_newest_with_buttons(self, chat: int) -> None:
+        """Shows again the message whose buttons typed numbers press in `chat`, if any: on
+        entering a chat, what arrived there while elsewhere is not off screen."""
+        message_id = self.newest_with_buttons(chat)
+        if message_id is None or self.jsonl:
+            return
+        text, buttons = self.messages[chat][message_id]
+        self.write("   the newest message with buttons here (type a number to press):")
+        self._show(chat, text, buttons)
+
     def button_data(self, chat: int, number: int) -> tuple[str, int] | None:
         """The data of button `number` on the newest message with buttons in `chat`."""
-        message_id = self.last_with_buttons.get(chat)
+        message_id = self.newest_with_buttons(chat)
         if message_id is None:
             return None
         _, buttons = self.messages[chat][message_id]
@@ -310,6 +333,7 @@ class ConsoleChat:
         self.transport.current_chat = self.persona.chat
         who = f"{name} ({user_id})" if name else f"user {user_id}"
         self.transport.write(f"   now playing {who}")
+        self.transport.show_newest_with_buttons(self.persona.chat)
 
     def _switch_chat(self, args: str) -> None:
         target = args.strip()
@@ -326,6 +350,7 @@ class ConsoleChat:
             self.transport.write("   usage: /in private | staff | CHAT_ID")
             return
         self.transport.current_chat = self.persona.chat
+        self.transport.show_newest_with_buttons(self.persona.chat)
 
     async def _jsonl_line(self, line: str) -> None:
         """Handles one input line; a line that is not a valid event gets `{"error": ...}`

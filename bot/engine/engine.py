@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -35,6 +36,12 @@ from storage.repos.people import Actor, ensure_actor, load_actor
 
 log = logging.getLogger(__name__)
 
+# A form untouched for this long is not continued silently: its next text may well be a new
+# question rather than the answer, and the person has likely forgotten what was asked. A form
+# is answered in one sitting of minutes; six hours covers a lunch break or an errand without
+# asking, and anything from the day before asks.
+LEFT_FOR = timedelta(hours=6)
+
 
 class Engine:
     def __init__(
@@ -51,6 +58,9 @@ class Engine:
         self._taken: set[int] = set()
         # Error alerts per staff chat, in this process (bot/engine/alerts.py).
         self.alert_budget = AlertBudget()
+        # A conversation last written before this, by an earlier process, is asked about
+        # before its next text is taken as an answer (`_left_over`).
+        self.started_at = services.clock()
 
     @property
     def transport(self) -> Transport:
@@ -120,7 +130,7 @@ class Engine:
             )
             await self._dispatch(ctx)
             _remember_prompt(ctx)
-            await save_conversation(session, conversation)
+            await save_conversation(session, conversation, self.services.clock())
             rows = enqueue(session, ctx.out, self.services.clock())
             await session.flush()
             claimed = await self.outbox.claim_new(session, rows)
@@ -183,6 +193,15 @@ class Engine:
             for interrupt in flows.interrupts:
                 if await interrupt(ctx):
                     return
+            if (
+                event.text
+                and flows.resume is not None
+                and self._left_over(ctx.conversation.updated_at)
+                and await flows.resume(ctx)
+            ):
+                # Asked, not answered: the text is not consumed; the next one is the answer.
+                ctx.conversation.touch()
+                return
             handler = flows.steps.get((ctx.conversation.flow or "", ctx.conversation.step or ""))
             if handler is None:
                 # A step that no longer exists (the flow changed between releases).
@@ -199,6 +218,17 @@ class Engine:
                 await flows.text(ctx)
             elif event.photos and (event.is_private or event.addressed):
                 ctx.say("common-photo-without-flow")
+
+    def _left_over(self, updated_at: datetime | None) -> bool:
+        """Whether a conversation last written at `updated_at` was left: before this process
+        started (the person quit the console, the bot was redeployed), or `LEFT_FOR` ago."""
+        if updated_at is None:
+            return False
+        now = self.services.clock()
+        # A clock set back (tests, a time correction) must not make every row look older than
+        # the process, or each answer would be asked about again: the start moves back with it.
+        self.started_at = min(self.started_at, now)
+        return updated_at < self.started_at or now - updated_at > LEFT_FOR
 
     async def _on_command(self, ctx: Context) -> None:
         event, flows = ctx.event, self.services.flows

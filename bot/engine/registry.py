@@ -28,6 +28,10 @@ Interrupt = Callable[[Context], Awaitable[bool]]
 # A guard sees a command that begins a form while another form is unfinished, and returns True
 # when it took over (asking whether to continue the old one or start afresh).
 Guard = Callable[[Context, "Command"], Awaitable[bool]]
+# A resume hook sees the first text of a conversation left before this process started or
+# paused for long (engine.LEFT_FOR), after the interrupts, and returns True when it took the
+# text over (saying which form goes on, and asking its question again) instead of the step.
+Resume = Callable[[Context], Awaitable[bool]]
 # A claim sees text and photos outside a conversation before the knowledge base does, and
 # returns True when the message is its own (a reply to a case card or to a case message).
 Claim = Callable[[Context], Awaitable[bool]]
@@ -71,6 +75,7 @@ class Flows:
     # Flows whose half-typed state is worth keeping (a repair report, not a menu).
     drafts: set[str] = field(default_factory=set)
     guard: Guard | None = None
+    resume: Resume | None = None
 
     def command(
         self,

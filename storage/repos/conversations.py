@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -32,6 +33,9 @@ class ConversationState:
     data: dict[str, Any] = field(default_factory=dict)
     nonce: str = ""
     changed: bool = False
+    # When the stored row was last written (None before the first save): the engine asks
+    # before taking the first text of a form left before a restart or a long pause.
+    updated_at: datetime | None = None
     # The stored row this state was read from, so that saving needs no second lookup.
     row: Conversation | None = field(default=None, repr=False)
 
@@ -76,6 +80,10 @@ class ConversationState:
         self.data = {**fields, **engine_keys}
         self.changed = True
 
+    def touch(self) -> None:
+        """Counts as activity (the row's time moves on) without changing step or data."""
+        self.changed = True
+
     def finish(self) -> None:
         self.flow = self.step = None
         self.data = {}
@@ -103,12 +111,16 @@ async def load_conversation(session: AsyncSession, user_id: int, chat_id: int) -
         step=row.step,
         data=dict(row.data or {}),
         nonce=row.nonce,
+        updated_at=row.updated_at,
         row=row,
     )
 
 
-async def save_conversation(session: AsyncSession, state: ConversationState) -> None:
-    """Writes the state if a flow changed it; a finished conversation leaves no row."""
+async def save_conversation(
+    session: AsyncSession, state: ConversationState, now: datetime | None = None
+) -> None:
+    """Writes the state if a flow changed it; a finished conversation leaves no row.
+    `now`: the services' clock (the row's `updated_at`), so that tests can move it."""
     if not state.changed:
         return
     if state.flow is None:
@@ -122,5 +134,5 @@ async def save_conversation(session: AsyncSession, state: ConversationState) -> 
             session.add(row)
         row.flow, row.step, row.nonce = state.flow, state.step or "", state.nonce
         row.data = dict(state.data)
-        row.updated_at = utcnow()
+        row.updated_at = state.updated_at = now or utcnow()
     state.changed = False

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.adapters.console import ConsoleChat, ConsoleTransport, Persona
 from bot.engine.engine import Engine
+from bot.engine.replies import Button, Edit, Send, keyboard
 from storage import demo
 from tests.harness import Harness
 
@@ -227,3 +228,29 @@ def test_the_demo_keeps_info_logs_out_of_the_chat(tmp_path: Path) -> None:
         check=False,
     )
     assert " INFO " in asked.stderr
+
+
+async def test_a_card_posted_while_playing_someone_else_can_be_pressed(harness: Harness) -> None:
+    lines = ["电梯里有人被困了", "/as 2001", "/in staff", "1", "/in private", "/quit"]
+    out = await run_lines(harness, lines, jsonl=False)
+    inside = f"── you are 李师傅 in {demo.STAFF_CHAT_ID} ──"
+    entered = out.index(inside)
+    # Entering the staff chat shows the card the resident's message posted there, numbered.
+    shown = "\n".join(out[out.index("   now playing 李师傅 (2001)") : entered])
+    assert "E-" in shown and "[1] 🙋 接单" in shown
+    assert "已接单" in out[entered + 1]  # "1" pressed that card's first button
+    # Back in a private chat with no buttons: nothing is shown again.
+    assert out[-2:] == [inside, "── you are 李师傅 in private ──"]
+
+
+async def test_numbers_press_the_newest_message_that_still_has_buttons() -> None:
+    transport = ConsoleTransport(write=lambda line: None)
+    first = keyboard([Button("a", data="x:1")])
+    await transport.send(Send(chat_id=7, text="one", buttons=first))
+    delivered = await transport.send(
+        Send(chat_id=7, text="two", buttons=keyboard([Button("b", data="x:2")]))
+    )
+    assert transport.button_data(7, 1) == ("x:2", 2)
+    assert delivered.message_id is not None
+    await transport.edit(Edit(text="two, done"), chat_id=7, message_id=delivered.message_id)
+    assert transport.button_data(7, 1) == ("x:1", 1)  # the edit took the buttons away

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from storage.models import Case
@@ -63,3 +65,40 @@ async def test_help_and_questions_do_not_ask(harness: Harness) -> None:
     assert "未完成" not in h.transport.last(WANG).text
     await h.say(WANG, "/repair")  # the same form again also asks rather than wiping it
     assert "未完成的报修单" in h.transport.last(WANG).text
+
+
+async def test_a_form_left_before_a_restart_is_not_silently_continued(harness: Harness) -> None:
+    h = harness
+    await half_typed_repair(h)
+    question = h.transport.last(WANG)
+    h = h.restarted()
+    await h.say(WANG, "卫生间地漏堵了")
+    notice, again = h.transport.to(WANG)[-2:]
+    assert "未完成的报修单" in notice.text and "/cancel" in notice.text
+    assert again.text == question.text and again.buttons == question.buttons
+    await h.say(WANG, "卫生间地漏堵了，水排不下去")  # only now is the text an answer
+    assert "照片" in h.transport.last(WANG).text
+
+
+async def test_a_form_left_for_hours_is_not_silently_continued(harness: Harness) -> None:
+    h = harness
+    await half_typed_repair(h)
+    question = h.transport.last(WANG)
+    clock = h.services.clock
+    h.services.clock = lambda: clock() + timedelta(hours=7)
+    await h.say(WANG, "Where do I pay the fee?", lang="en")
+    notice, again = h.transport.to(WANG)[-2:]
+    assert "repair report" in notice.text and "/cancel" in notice.text
+    assert again.buttons == question.buttons  # the question again (now in English)
+    await h.say(WANG, "卫生间地漏堵了，水排不下去")
+    assert "photo" in h.transport.last(WANG).text
+
+
+async def test_after_a_restart_an_emergency_still_comes_first(harness: Harness) -> None:
+    h = harness
+    await half_typed_repair(h)
+    h = h.restarted()
+    await h.say(WANG, "家里着火了，好多烟！")
+    assert all("未完成" not in s.text for s in h.transport.to(WANG))
+    await h.say(WANG, "卫生间地漏堵了")
+    assert "未完成的报修单" in h.transport.to(WANG)[-2].text

@@ -64,6 +64,8 @@ async def test_request_approved_by_staff_survives_restart(harness: Harness) -> N
 
     # The process restarts while the resident is typing their name.
     harness = harness.restarted()
+    await harness.say(NEWCOMER, "John Smith", lang="en")  # asked first: the request goes on
+    assert "unfinished request to link your home" in harness.transport.to(NEWCOMER)[-2].text
     await harness.say(NEWCOMER, "John Smith", lang="en")
     assert "has been sent" in harness.transport.last(NEWCOMER).text
     card = harness.transport.last(demo.STAFF_CHAT_ID)
