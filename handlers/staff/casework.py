@@ -238,12 +238,22 @@ async def _case_of_step(ctx: Context) -> Case | None:
     return case
 
 
-async def writing_resolution(ctx: Context) -> None:
-    """The resolution note: the resident reads it and is asked to confirm and rate."""
+async def _typed_for_case(ctx: Context) -> tuple[str, Case] | None:
+    """What the staff member typed and the case the step is about; None after saying why
+    (nothing typed, too long, the case gone)."""
     text = await _typed(ctx)
     case = await _case_of_step(ctx) if text else None
     if case is None or text is None:
+        return None
+    return text, case
+
+
+async def writing_resolution(ctx: Context) -> None:
+    """The resolution note: the resident reads it and is asked to confirm and rate."""
+    found = await _typed_for_case(ctx)
+    if found is None:
         return
+    text, case = found
     compound = await ctx.session.get(Compound, case.compound_id)
     assert compound is not None
     await _apply(
@@ -256,10 +266,10 @@ async def writing_resolution(ctx: Context) -> None:
 
 async def asking_resident(ctx: Context) -> None:
     """A question for the resident; their answer comes back to the staff chat."""
-    text = await _typed(ctx)
-    case = await _case_of_step(ctx) if text else None
-    if case is None or text is None:
+    found = await _typed_for_case(ctx)
+    if found is None:
         return
+    text, case = found
     await _apply(
         ctx,
         case,
@@ -271,10 +281,10 @@ async def asking_resident(ctx: Context) -> None:
 async def writing_answer(ctx: Context) -> None:
     """The answer to a resident's question: they read it as the office's answer, and the
     question is resolved (they may rate it, reply to it or say it is not answered)."""
-    text = await _typed(ctx)
-    case = await _case_of_step(ctx) if text else None
-    if case is None or text is None:
+    found = await _typed_for_case(ctx)
+    if found is None:
         return
+    text, case = found
     compound = await ctx.session.get(Compound, case.compound_id)
     assert compound is not None
     await _apply(
@@ -287,10 +297,10 @@ async def writing_answer(ctx: Context) -> None:
 
 async def writing_note(ctx: Context) -> None:
     """An internal note: recorded on the case, never shown to the resident."""
-    text = await _typed(ctx)
-    case = await _case_of_step(ctx) if text else None
-    if case is None or text is None:
+    found = await _typed_for_case(ctx)
+    if found is None:
         return
+    text, case = found
 
     async def note(now: datetime) -> rules.Change:
         return rules.internal_note(ctx.session, case, ctx.actor, text, now)
