@@ -22,8 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.engine.engine import Engine
 from bot.engine.jobs import JobContext
-from bot.engine.outbox import enqueue
-from bot.engine.replies import Outbound
+from bot.engine.outbox import enqueue, written
 from handlers.cases import deadlines
 from storage.repos import deadlines as deadline_repo
 from storage.repos import jobs as job_repo
@@ -121,7 +120,6 @@ class DeadlineScheduler:
         """Fires one scheduled-job row if nobody has, through its kind's handler, and
         delivers what it said; True if this call fired it. A kind nobody handles (a flow
         removed since) is claimed and logged, so it does not fire for ever."""
-        out: list[Outbound] = []
         async with self.services.db.write() as session:
             job = await job_repo.claim(session, row_id, now)
             if job is None:
@@ -132,10 +130,10 @@ class DeadlineScheduler:
                 return True
             ctx = JobContext(session=session, services=self.services, job=job, now=now)
             await handler(ctx)
-            out = ctx.out
-            rows = enqueue(session, out, self.services.clock())
+            enqueue(session, ctx.out, self.services.clock())
             await session.flush()
-            ids = [row.id for row in rows]
+            # With what the job queued on the way (a broadcast's progress message).
+            ids = [row.id for row in written(session)]
             armed = [(j.id, j.due_at) for j in ctx.armed]
         await self.engine.outbox.deliver(ids)
         self.engine.bulk.wake()
@@ -161,9 +159,10 @@ class DeadlineScheduler:
         async with self.services.db.write() as session:
             fired = await deadlines.fire(session, self.services.settings, row_id, now)
             # What firing says is stored with the firing: a reminder is never lost to a crash.
-            rows = enqueue(session, fired.out, self.services.clock()) if fired else []
+            if fired:
+                enqueue(session, fired.out, self.services.clock())
             await session.flush()
-            ids = [row.id for row in rows]
+            ids = [row.id for row in written(session)]
         if fired is None:
             return False
         await self.engine.outbox.deliver(ids)

@@ -24,7 +24,7 @@ from bot.engine.context import Context
 from bot.engine.events import ChatKind, Incoming
 from bot.engine.inbox import take_update
 from bot.engine.ordering import KeyedLocks, UserLocks
-from bot.engine.outbox import Claimed, Outbox, Transport, enqueue
+from bot.engine.outbox import Claimed, Outbox, Transport, enqueue, written
 from bot.engine.prompts import PROMPT_KEY, prompt_to_data
 from bot.engine.replies import Outbound, Send, Toast
 from bot.i18n import locale_for, normalize_locale, translate
@@ -139,9 +139,9 @@ class Engine:
             await self._dispatch(ctx)
             _remember_prompt(ctx)
             await save_conversation(session, conversation, self.services.clock())
-            rows = enqueue(session, ctx.out, self.services.clock())
+            enqueue(session, ctx.out, self.services.clock())
             await session.flush()
-            claimed = await self.outbox.claim_new(session, rows)
+            claimed = await self.outbox.claim_new(session, written(session))
         timers = self.services.timers
         if timers is not None:
             for row_id, due_at in ctx.timers:
@@ -160,9 +160,9 @@ class Engine:
             async with self.services.db.write() as session:
                 if update_id is not None:
                     await take_update(session, update_id, self.services.clock())
-                rows = enqueue(session, out, self.services.clock())
+                enqueue(session, out, self.services.clock())
                 await session.flush()
-                return await self.outbox.claim_new(session, rows)
+                return await self.outbox.claim_new(session, written(session))
         except Exception:
             log.exception("could not record the apology; sending it unrecorded")
             await self._send_unrecorded(out)
@@ -350,9 +350,9 @@ class Engine:
         """Delivers messages made outside an event (the scheduler, tests): they are written to
         the outbox first, like an event's, then sent."""
         async with self.services.db.write() as session:
-            rows = enqueue(session, out, self.services.clock())
+            enqueue(session, out, self.services.clock())
             await session.flush()
-            ids = [row.id for row in rows]
+            ids = [row.id for row in written(session)]
         await self._answer_press(out, press_id)
         await self.outbox.deliver(ids)
 

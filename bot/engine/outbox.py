@@ -76,6 +76,10 @@ class Transport(Protocol):
     async def toast(self, press_id: str, toast: Toast) -> None: ...
 
 
+# The session's record of every row `enqueue` added in its transaction (`written`).
+_WRITTEN = "courtyard.outbox.written"
+
+
 def enqueue(session: AsyncSession, out: Iterable[Outbound], now: datetime) -> list[OutboxMessage]:
     """Adds a row for every send and edit in `out`, due `now` (toasts answer a press now or
     never, so they are not kept)."""
@@ -83,7 +87,16 @@ def enqueue(session: AsyncSession, out: Iterable[Outbound], now: datetime) -> li
     for row in rows:
         row.created_at = row.not_before = now
     session.add_all(rows)
+    session.info.setdefault(_WRITTEN, []).extend(rows)
     return rows
+
+
+def written(session: AsyncSession) -> list[OutboxMessage]:
+    """Every row enqueued in this session's transaction so far, oldest first, and forgets
+    them: the event's replies and what its flow queued on the way (a broadcast's progress
+    message), so that all of them are claimed and delivered right after the commit."""
+    rows: list[OutboxMessage] = session.info.pop(_WRITTEN, [])
+    return sorted(rows, key=lambda row: row.id)
 
 
 def _row(item: Send | Edit) -> OutboxMessage:

@@ -18,6 +18,7 @@ from bot.engine.bulk import (
     progress,
     queue,
 )
+from bot.engine.context import Context
 from bot.engine.outbox import LEASE, Outbox, enqueue
 from bot.engine.replies import Delivered, RetryLater, Send, Undeliverable
 from storage.db import Database
@@ -35,7 +36,7 @@ from storage.models import (
     Unit,
 )
 from storage.repos.audience import AudienceSpec, Topic, household_count, recipients
-from tests.harness import RecordingTransport
+from tests.harness import Harness, RecordingTransport
 
 # Monday 2026-03-02 10:00 in Shanghai: not quiet.
 DAY = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -356,3 +357,39 @@ async def test_rows_of_a_killed_sender_go_again_after_the_lease(any_db: Database
             )
         )
     assert statuses == {OutboxStatus.SENT}
+
+
+async def test_a_flow_that_broadcasts_gets_its_progress_and_its_reply_at_once(
+    harness: Harness,
+) -> None:
+    """The progress message a flow queues on the way is claimed with the event's replies, so
+    the manager's chat is not left waiting for the outbox loop."""
+
+    async def announce(ctx: Context) -> None:
+        assert ctx.compound is not None
+        broadcast = await open_broadcast(
+            ctx.session,
+            compound=ctx.compound,
+            kind=BroadcastKind.NOTICE,
+            subject="test:announce",
+            title="测试通知",
+            now=ctx.services.clock(),
+            progress_chat_id=ctx.chat_id,
+        )
+        assert broadcast is not None
+        await queue(
+            ctx.session,
+            broadcast,
+            [Send(chat_id=1001, text="通知")],
+            ctx.services.clock(),
+            compound=ctx.compound,
+        )
+        ctx.reply("已开始发送")
+
+    harness.services.flows.command("announce", announce)
+    await harness.say(3001, "/announce")
+    # Both right after the event, in the order they were written; no outbox round ran.
+    assert [s.text.splitlines()[0] for s in harness.transport.to(3001)] == [
+        "📤 测试通知",
+        "已开始发送",
+    ]
