@@ -54,6 +54,8 @@ class Call:
     # The HTTP status of the answer, and its result (None for an error).
     status: int | None = None
     result: Any = None
+    # For a 429, what caused it: "global", "private", "group" (a limit) or "injected".
+    too_many: str | None = None
 
     @property
     def chat_id(self) -> int | None:
@@ -136,6 +138,16 @@ class ApiError(Exception):
     def __init__(self, code: int, description: str, **parameters: Any) -> None:
         super().__init__(description)
         self.code, self.description, self.parameters = code, description, parameters
+
+
+class TooMany(ApiError):
+    """A 429, and what caused it (a limit's name, or "injected")."""
+
+    def __init__(self, cause: str, retry_after: int) -> None:
+        super().__init__(
+            429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+        )
+        self.cause = cause
 
 
 class FakeBotAPI:
@@ -324,6 +336,9 @@ class FakeBotAPI:
                 body["parameters"] = exc.parameters
             response = web.json_response(body, status=exc.code)
             call.status = exc.code
+            if isinstance(exc, TooMany):
+                call.too_many = exc.cause
+                self.too_many[exc.cause] += 1
         else:
             response = web.json_response({"ok": True, "result": result})
             call.status, call.result = 200, result
@@ -338,9 +353,7 @@ class FakeBotAPI:
             code, description = self.failures[method].pop(0)
             raise ApiError(code, description)
         if self.floods.get(method):
-            wait = self.floods[method].pop(0)
-            self.too_many["injected"] += 1
-            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+            raise TooMany("injected", self.floods[method].pop(0))
         if method in COUNTED:
             self._count(int(params["chat_id"]))
         if method in SENDING and int(params["chat_id"]) in self.blocked:
@@ -361,15 +374,12 @@ class FakeBotAPI:
             self._counted += 1
             every, wait = self.flood_every
             if self._counted % every == 0:
-                self.too_many["injected"] += 1
-                raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+                raise TooMany("injected", wait)
         if self._budget is None:
             return
         broken = self._budget.check(chat_id, time.monotonic())
         if broken is not None:
-            limit, wait = broken
-            self.too_many[limit] += 1
-            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+            raise TooMany(*broken)
 
     def _method(self, method: str, params: dict[str, Any]) -> Any:
         match method:
