@@ -54,6 +54,9 @@ class Call:
     # The HTTP status of the answer, and its result (None for an error).
     status: int | None = None
     result: Any = None
+    # The path prefix the client reached the server through ("/via/<name>" in its API base),
+    # which tells several bot processes apart; "" for the plain address.
+    via: str = ""
     # For a 429, what caused it: "global", "private", "group" (a limit) or "injected".
     too_many: str | None = None
 
@@ -203,6 +206,7 @@ class FakeBotAPI:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_post("/via/{via}/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -317,7 +321,13 @@ class FakeBotAPI:
             if isinstance(value, str)
         }
         method = request.match_info["method"]
-        call = Call(method, params, request.match_info["token"], received_at=time.monotonic())
+        call = Call(
+            method,
+            params,
+            request.match_info["token"],
+            received_at=time.monotonic(),
+            via=request.match_info.get("via", ""),
+        )
         self.calls.append(call)
         await self._notify()  # a long poll answers late; its arrival is news already
         if gate := self.gates.get(method.lower()):
