@@ -184,6 +184,8 @@ class FakeBotAPI:
         self.commands: dict[tuple[str, str | None], list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] | None = None
         self.blocked: set[int] = set(blocked)
+        # chat id -> the message ids pinned there, in order.
+        self.pinned: dict[int, list[int]] = defaultdict(list)
         self.floods: dict[str, list[int]] = defaultdict(list)
         # Every `flood_every[0]`-th counted call answers 429 with retry_after `flood_every[1]`.
         self.flood_every: tuple[int, int] | None = None
@@ -408,6 +410,9 @@ class FakeBotAPI:
             case "editmessagetext":
                 return self._edit(params)
             case "answercallbackquery":
+                return True
+            case "pinchatmessage":
+                self.pinned[int(params["chat_id"])].append(int(params["message_id"]))
                 return True
             case "setmycommands" | "deletemycommands":
                 scope = params.get("scope", {})
