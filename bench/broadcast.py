@@ -12,7 +12,7 @@ server enforces a global budget of `--limit` messages in any one second, one a s
 private chat (burst 3) and twenty a minute per group, answering 429 with `retry_after` past
 them; `--blocked` of the recipients answer 403 (they blocked the bot), and `--floods` messages
 spread over the run are answered 429 with retry_after 1 whatever the pace (Telegram does that
-under load). The bot's BULK_RATE is `--bulk-rate` (default 97% of the limit).
+under load). The bot's SEND_RATE is `--bulk-rate` (default 97% of the limit).
 
 Each part seeds a compound of `--recipients` residents (bench/world.py), opens one notice
 broadcast with a progress message in a manager's private chat, and queues one message per
@@ -25,9 +25,9 @@ bot runs until `progress().done`.
    the sender to wait, `raw` keeps them), 429s by cause, losses (a resident not blocked who got
    nothing) and duplicates (messages to a resident beyond the first), residents marked blocked.
 2. SQLite, killed with SIGKILL once half the residents got their message, then started again.
-   In flight: broadcast messages the server had received and not answered when the kill was
-   sent, or answered less than `RESULT_WINDOW` before (the bot may not have recorded the
-   answer); duplicates must stay within them.
+   In flight: broadcast messages the server had received (and not refused) when the kill was
+   sent whose rows the killed sender had not yet recorded as sent (still pending in the
+   database right after the kill); duplicates must stay within them.
 3. PostgreSQL (a database created for the run and dropped afterwards, on the server of
    `COURTYARD_TEST_POSTGRES_URL`) and Redis (`--redis-url`): two bot processes share the outbox
    and the budget. Printed: their combined rate as a share of the limit, 429s for the global
@@ -46,6 +46,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import signal
 import sys
 import tempfile
@@ -69,7 +70,14 @@ from bot.engine import bulk  # noqa: E402
 from bot.engine.replies import Send  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.models import BroadcastKind, Compound, Person, utcnow  # noqa: E402
+from storage.models import (  # noqa: E402
+    BroadcastKind,
+    Compound,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    utcnow,
+)
 from storage.repos import audience  # noqa: E402
 from tests.telegram.fake_api import COUNTED, Call, FakeBotAPI, Limits  # noqa: E402
 
@@ -78,10 +86,8 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 TOKEN = "123456789:AAFakeTokenForCourtyardBroadcastBench"
 RECIPIENTS, LIMIT, BLOCKED, FLOODS, LATENCY = 10_000, 300.0, 0.02, 3, 0.02
 QUICK_RECIPIENTS, QUICK_LIMIT = 300, 100.0
-# BULK_RATE as a share of the fake server's limit, unless --bulk-rate says otherwise.
+# SEND_RATE as a share of the fake server's limit, unless --bulk-rate says otherwise.
 MARGIN = 0.97
-# An answer this recent at the kill may not have been read or recorded by the bot yet.
-RESULT_WINDOW = 0.05
 STARTUP_CAP = 60.0
 # No broadcast message for this long while the broadcast is not done: the bench gives up on it
 # (longer than the outbox's 60 s lease, which a killed process's claims may have to outlive).
@@ -111,6 +117,10 @@ class Part:
     in_flight: int | None = None
     by_process: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    # CPU seconds the bot processes and this process (the fake server) spent in the part:
+    # near `seconds` each means the machine, not the sender, set the pace.
+    bot_cpu: float = 0.0
+    bench_cpu: float = 0.0
     bot_errors: int = 0
     finished: bool = True
 
@@ -207,13 +217,15 @@ class Bot:
         env = {
             k: v
             for k, v in os.environ.items()
-            if not k.startswith(("WEBHOOK_", "REDIS_URL", "MANAGER_IDS", "KB_LOCAL_DIR", "BULK_"))
+            if not k.startswith(
+                ("WEBHOOK_", "REDIS_URL", "MANAGER_IDS", "KB_LOCAL_DIR", "SEND_RATE")
+            )
         }
         env.update(
             DATABASE_URL=self.url,
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_API_BASE=self.base,
-            BULK_RATE=f"{rate:g}",
+            SEND_RATE=f"{rate:g}",
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
             **self.extra,
@@ -346,14 +358,30 @@ def rates(calls: list[Call], residents: set[int]) -> tuple[float, float]:
     return raw, net
 
 
-def in_flight(calls: list[Call], residents: set[int], at: float) -> int:
+async def in_flight(calls: list[Call], url: str, broadcast_id: int, at: float) -> int:
+    """Broadcast messages handed to the Bot API before the kill `at` whose outcome the killed
+    sender had not recorded: their rows are still pending in the database. A restart may
+    send exactly these again."""
+    db = Database(url)
+    try:
+        async with db.read() as session:
+            unsettled = set(
+                await session.scalars(
+                    select(OutboxMessage.chat_id).where(
+                        OutboxMessage.broadcast_id == broadcast_id,
+                        OutboxMessage.status == OutboxStatus.PENDING,
+                    )
+                )
+            )
+    finally:
+        await db.dispose()
     return sum(
         1
         for c in calls
-        if c.chat_id in residents
-        and c.is_("sendMessage")
+        if c.is_("sendMessage")
+        and c.chat_id in unsettled
         and c.received_at <= at
-        and (c.answered_at is None or c.answered_at > at - RESULT_WINDOW)
+        and c.status in (200, None)
     )
 
 
@@ -422,11 +450,11 @@ async def part_two(options: Options) -> Part:
             await first.start(options.bulk_rate, options.workdir)
             try:
                 await until_half(api, first, residents)
-                at = time.monotonic()
                 await first.kill()
+                at = time.monotonic()  # whatever reached the server until the process died
             finally:
                 await first.kill()
-            part.in_flight = in_flight(api.calls, residents, at)
+            part.in_flight = await in_flight(api.calls, url, broadcast_id, at)
             second = Bot(api, url, log)
             await second.start(options.bulk_rate, options.workdir)
             try:
@@ -540,9 +568,19 @@ def describe(part: Part) -> list[str]:
         lines.append(f"  in flight at the kill: {part.in_flight}")
     if part.by_process:
         lines.append(f"  messages per process: {part.by_process}")
+    lines.append(
+        f"  CPU: bot process(es) {part.bot_cpu:.1f} s, fake server and bench {part.bench_cpu:.1f} s"
+    )
     if part.bot_errors:
         lines.append(f"  errors in the bot's log: {part.bot_errors}")
     return lines
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds so far of the finished bot processes, and of this process."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return children.ru_utime + children.ru_stime, own.ru_utime + own.ru_stime
 
 
 def keep_logs(source: Path, target: Path) -> None:
@@ -586,7 +624,7 @@ async def main_async(args: argparse.Namespace) -> int:
             workdir=Path(tmp),
         )
         print(
-            f"bench/broadcast.py: {recipients} residents, limit {limit:g}/s, BULK_RATE "
+            f"bench/broadcast.py: {recipients} residents, limit {limit:g}/s, SEND_RATE "
             f"{options.bulk_rate:g}/s, {args.blocked:.0%} blocked, {args.floods} injected 429s, "
             f"Bot API latency {args.latency * 1000:.0f} ms"
         )
@@ -594,7 +632,11 @@ async def main_async(args: argparse.Namespace) -> int:
         runs = {"1": part_one, "2": part_two, "3": part_three}
         try:
             for name in wanted:
+                before = _cpu()
                 parts[name] = await runs[name](options)
+                after = _cpu()
+                parts[name].bot_cpu = after[0] - before[0]
+                parts[name].bench_cpu = after[1] - before[1]
                 for line in describe(parts[name]):
                     print(line, flush=True)
         except BenchFailed as exc:
@@ -612,7 +654,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipients", type=int, help=f"residents (default {RECIPIENTS})")
     parser.add_argument("--limit", type=float, help=f"the fake API's messages/s ({LIMIT:g})")
-    parser.add_argument("--bulk-rate", type=float, help="BULK_RATE (default 97%% of --limit)")
+    parser.add_argument("--bulk-rate", type=float, help="SEND_RATE (default 97%% of --limit)")
     parser.add_argument("--blocked", type=float, default=BLOCKED, help="share answering 403")
     parser.add_argument("--floods", type=int, default=FLOODS, help="injected 429s per part")
     parser.add_argument("--latency", type=float, default=LATENCY, help="Bot API round trip, s")
