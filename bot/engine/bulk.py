@@ -354,7 +354,7 @@ class BulkSender:
         """Sends due rows until `stop` is set; looks again when woken or every POLL_INTERVAL."""
         while not stop.is_set():
             try:
-                taken = await self.send_due()
+                taken = await self.send_due(stop)
             except Exception:
                 log.exception("bulk: sending round failed; trying again")
                 taken = 0
@@ -366,11 +366,16 @@ class BulkSender:
             for waiting in waits:
                 waiting.cancel()
 
-    async def send_due(self) -> int:
-        """Claims one batch of due rows, sends it, records every outcome; returns its size."""
+    async def send_due(self, stop: asyncio.Event | None = None) -> int:
+        """Claims a batch of due rows, sends it, records every outcome; returns how many rows
+        it sent. With `stop` (the running sender) the batch is topped up with the next due
+        rows before it runs dry, until none are due or `stop` is set: claiming the next batch
+        only once the last one was out and recorded left the budget idle for a claim and a
+        record per batch (a quarter of the rate on a busy SQLite)."""
         rows = await self._claim(self.batch)
         if not rows:
             return 0
+        taken = len(rows)
         pending: deque[_Row] = deque(rows)
         done: list[_Outcome] = []
 
@@ -380,7 +385,12 @@ class BulkSender:
                 self.in_flight += 1
                 done.append(await self._attempt(row))
 
-        workers = [asyncio.create_task(worker()) for _ in range(min(self.window, len(rows)))]
+        def staff(workers: list[asyncio.Task[None]]) -> list[asyncio.Task[None]]:
+            missing = min(self.window - len(workers), len(pending))
+            return workers + [asyncio.create_task(worker()) for _ in range(max(0, missing))]
+
+        workers = staff([])
+        more = stop is not None
         try:
             while workers:
                 finished, _ = await asyncio.wait(workers, timeout=FLUSH_EVERY)
@@ -390,10 +400,29 @@ class BulkSender:
                 if done:
                     batch, done[:] = list(done), []
                     await self._record(batch)
+                if more and len(pending) < self.window:
+                    assert stop is not None
+                    fresh = [] if stop.is_set() else await self._claim(self.batch)
+                    more = bool(fresh)
+                    taken += len(fresh)
+                    pending.extend(fresh)
+                    workers = staff(workers)
         finally:
             for task in workers:
                 task.cancel()
-        return len(rows)
+            if pending:
+                # Claimed and never handed over (a stop): free them for the next sender now.
+                await self._release([row.id for row in pending])
+        return taken
+
+    async def _release(self, ids: list[int]) -> None:
+        async with self.db.write() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+                .values(claimed_until=None, attempts=OutboxMessage.attempts - 1)
+                .execution_options(synchronize_session=False)
+            )
 
     def _due(self, now: datetime, limit: int) -> Select[int]:
         return (

@@ -21,7 +21,7 @@ from bot.engine.alerts import AlertBudget
 from bot.engine.bulk import BulkSender
 from bot.engine.buttons import ButtonData, InvalidButton
 from bot.engine.context import Context
-from bot.engine.events import ChatKind, Incoming
+from bot.engine.events import ChatKind, Incoming, Membership
 from bot.engine.inbox import take_update
 from bot.engine.ordering import KeyedLocks, UserLocks
 from bot.engine.outbox import Claimed, Outbox, Transport, enqueue, written
@@ -33,7 +33,7 @@ from bot.services import Services
 from storage.models import Compound, Person
 from storage.repos import compounds as compound_repo
 from storage.repos.conversations import load_conversation, save_conversation
-from storage.repos.people import Actor, ensure_actor, load_actor
+from storage.repos.people import Actor, ensure_actor, load_actor, mark_blocked
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,30 @@ class Engine:
             await self._answer_press(out, event.press.press_id if event.press else None)
             await self.outbox.deliver_claimed(claimed)
             return out
+
+    async def membership(self, change: Membership) -> None:
+        """Records a block or an unblock of the bot, in the transaction that marks its update
+        handled. In turn with the person's messages: a block right after a message is
+        recorded after that message's answer was written."""
+        async with self.locks.hold(change.user.id):
+            async with self.services.db.write() as session:
+                now = self.services.clock()
+                if change.update_id is not None and not await take_update(
+                    session, change.update_id, now
+                ):
+                    log.info("update %s was handled already", change.update_id)
+                else:
+                    known = await mark_blocked(
+                        session, change.user.id, now if change.blocked else None
+                    )
+                    log.info(
+                        "user %s %s the bot%s",
+                        change.user.id,
+                        "blocked" if change.blocked else "unblocked",
+                        "" if known else " (not a known person)",
+                    )
+            if change.update_id is not None:
+                self._taken.add(change.update_id)
 
     async def _run(
         self, event: Incoming, urgent: list[Outbound]

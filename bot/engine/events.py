@@ -116,6 +116,18 @@ class Incoming:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A person blocked the bot in their private chat (`blocked`), or unblocked it (Telegram's
+    `my_chat_member`). Nobody is answered: a blocked chat takes no messages, and an unblocked
+    one gets its first answer when the person writes."""
+
+    user: UserRef
+    blocked: bool
+    # As for Incoming: the inbox's update, marked handled with the change.
+    update_id: int | None = None
+
+
 def split_command(text: str, bot_username: str | None = None) -> tuple[str, str, bool] | None:
     """`/Repair@CourtyardBot leak` -> ("repair", "leak", True). None if not a command.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -115,6 +116,17 @@ def _refresh(person: Person, *, name: str, locale: str | None) -> None:
         person.locale = locale
     if person.blocked_at is not None:
         person.blocked_at = None  # they wrote to us, so they have unblocked the bot
+
+
+async def mark_blocked(session: AsyncSession, telegram_id: int, at: datetime | None) -> bool:
+    """Records that the person blocked the bot at `at`, or (None) that they unblocked it.
+    False when nobody has that Telegram id (nothing to record: a stranger who blocks the bot
+    is no recipient of anything)."""
+    person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    if person is None:
+        return False
+    person.blocked_at = at
+    return True
 
 
 async def load_actor(

@@ -5,6 +5,13 @@ error shapes), records every request, and can be told to misbehave: a chat that 
 bot (403), a flood wait (429 with retry_after), a token it does not know (401). It can also
 answer with a round trip's delay (`latency`), and keeps when each request arrived and was
 answered and when each update was acknowledged (bench/crash.py measures losses with them).
+
+With `limits` it enforces Telegram's flood limits as a real bot meets them: a global budget of
+messages a second, one a second per private chat (with a small burst), twenty a minute per
+group; a message over any of them is answered 429 with the `retry_after` that would have let it
+through, and counted in `too_many` by the limit it broke. Every message it accepts is kept in
+`accepted` (chat, text, when), so a bench can count losses and duplicates and measure the rate
+(bench/broadcast.py).
 """
 
 from __future__ import annotations
@@ -12,10 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import time
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +33,8 @@ JSON_FIELDS = frozenset(
     {"reply_markup", "media", "commands", "scope", "reply_parameters", "allowed_updates"}
 )
 SENDING = frozenset({"sendmessage", "sendphoto", "sendmediagroup", "editmessagetext"})
+# Calls that count against the flood limits (an edit costs Telegram as much as a message).
+COUNTED = SENDING
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
@@ -44,6 +54,11 @@ class Call:
     # The HTTP status of the answer, and its result (None for an error).
     status: int | None = None
     result: Any = None
+    # The path prefix the client reached the server through ("/via/<name>" in its API base),
+    # which tells several bot processes apart; "" for the plain address.
+    via: str = ""
+    # For a 429, what caused it: "global", "private", "group" (a limit) or "injected".
+    too_many: str | None = None
 
     @property
     def chat_id(self) -> int | None:
@@ -54,10 +69,88 @@ class Call:
         return self.method.lower() == method.lower()
 
 
+@dataclass(frozen=True)
+class Limits:
+    """Telegram's flood limits, as the fake server enforces them when given some.
+
+    `global_rate` messages in any one-second window across all chats; per private chat a
+    bucket of `private_burst` messages refilled at `private_rate` a second; per group
+    `group_per_minute` messages in any sixty-second window.
+    """
+
+    global_rate: float = 30.0
+    private_rate: float = 1.0
+    private_burst: int = 3
+    group_per_minute: int = 20
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A message the server took (answered 200): what a person would see arrive."""
+
+    method: str  # lower case, e.g. "sendmessage"
+    chat_id: int
+    text: str | None
+    at: float  # time.monotonic()
+
+
+@dataclass
+class _Budget:
+    """The state of the flood limits: when recent messages were taken, globally and per chat."""
+
+    limits: Limits
+    recent: deque[float] = field(default_factory=deque)
+    groups: dict[int, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    # chat id -> (tokens left, when counted)
+    privates: dict[int, tuple[float, float]] = field(default_factory=dict)
+
+    def check(self, chat_id: int | None, now: float) -> tuple[str, int] | None:
+        """(the limit broken, seconds to wait) when a message now would break one; else takes
+        the message into the counts and returns None."""
+        limits = self.limits
+        while self.recent and self.recent[0] <= now - 1.0:
+            self.recent.popleft()
+        if len(self.recent) >= limits.global_rate:
+            return "global", _seconds(self.recent[0] + 1.0 - now)
+        tokens: float | None = None
+        if chat_id is not None and chat_id < 0:
+            window = self.groups[chat_id]
+            while window and window[0] <= now - 60.0:
+                window.popleft()
+            if len(window) >= limits.group_per_minute:
+                return "group", _seconds(window[0] + 60.0 - now)
+        elif chat_id is not None:
+            left, then = self.privates.get(chat_id, (float(limits.private_burst), now))
+            tokens = min(float(limits.private_burst), left + (now - then) * limits.private_rate)
+            if tokens < 1.0:
+                return "private", _seconds((1.0 - tokens) / limits.private_rate)
+        self.recent.append(now)
+        if chat_id is not None and chat_id < 0:
+            self.groups[chat_id].append(now)
+        elif chat_id is not None and tokens is not None:
+            self.privates[chat_id] = (tokens - 1.0, now)
+        return None
+
+
+def _seconds(wait: float) -> int:
+    # Telegram's retry_after is whole seconds, never 0.
+    return max(1, math.ceil(wait))
+
+
 class ApiError(Exception):
     def __init__(self, code: int, description: str, **parameters: Any) -> None:
         super().__init__(description)
         self.code, self.description, self.parameters = code, description, parameters
+
+
+class TooMany(ApiError):
+    """A 429, and what caused it (a limit's name, or "injected")."""
+
+    def __init__(self, cause: str, retry_after: int) -> None:
+        super().__init__(
+            429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
+        )
+        self.cause = cause
 
 
 class FakeBotAPI:
@@ -68,6 +161,8 @@ class FakeBotAPI:
         username: str = "courtyard_test_bot",
         max_poll_wait: float = 0.5,
         latency: float = 0.0,
+        limits: Limits | None = None,
+        blocked: Iterable[int] = (),
     ) -> None:
         self.token = token
         self.me = {
@@ -88,10 +183,18 @@ class FakeBotAPI:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.commands: dict[tuple[str, str | None], list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] | None = None
-        self.blocked: set[int] = set()
+        self.blocked: set[int] = set(blocked)
         # chat id -> the message ids pinned there, in order.
         self.pinned: dict[int, list[int]] = defaultdict(list)
         self.floods: dict[str, list[int]] = defaultdict(list)
+        # Every `flood_every[0]`-th counted call answers 429 with retry_after `flood_every[1]`.
+        self.flood_every: tuple[int, int] | None = None
+        self.limits = limits
+        self._budget = _Budget(limits) if limits is not None else None
+        # 429s answered, by cause: "global", "private", "group" (limits), "injected" (flood).
+        self.too_many: Counter[str] = Counter()
+        self.accepted: list[Accepted] = []
+        self._counted = 0
         self.failures: dict[str, list[tuple[int, str]]] = defaultdict(list)
         self.gates: dict[str, asyncio.Event] = {}
         self.url = ""
@@ -105,6 +208,7 @@ class FakeBotAPI:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_post("/via/{via}/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -133,6 +237,11 @@ class FakeBotAPI:
     def flood(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
         """The next `times` calls of `method` answer 429 with `retry_after`."""
         self.floods[method.lower()].extend([retry_after] * times)
+
+    def flood_periodically(self, every: int, *, retry_after: int = 1) -> None:
+        """Every `every`-th message or edit (counting from now) answers 429 with `retry_after`,
+        as Telegram does now and then under load whatever the bot's pace."""
+        self.flood_every, self._counted = (every, retry_after), 0
 
     def fail(self, method: str, code: int, description: str, *, times: int = 1) -> None:
         """The next `times` calls of `method` answer `code` (a 502, a 400) with `description`."""
@@ -214,7 +323,13 @@ class FakeBotAPI:
             if isinstance(value, str)
         }
         method = request.match_info["method"]
-        call = Call(method, params, request.match_info["token"], received_at=time.monotonic())
+        call = Call(
+            method,
+            params,
+            request.match_info["token"],
+            received_at=time.monotonic(),
+            via=request.match_info.get("via", ""),
+        )
         self.calls.append(call)
         await self._notify()  # a long poll answers late; its arrival is news already
         if gate := self.gates.get(method.lower()):
@@ -233,6 +348,9 @@ class FakeBotAPI:
                 body["parameters"] = exc.parameters
             response = web.json_response(body, status=exc.code)
             call.status = exc.code
+            if isinstance(exc, TooMany):
+                call.too_many = exc.cause
+                self.too_many[exc.cause] += 1
         else:
             response = web.json_response({"ok": True, "result": result})
             call.status, call.result = 200, result
@@ -247,15 +365,38 @@ class FakeBotAPI:
             code, description = self.failures[method].pop(0)
             raise ApiError(code, description)
         if self.floods.get(method):
-            wait = self.floods[method].pop(0)
-            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+            raise TooMany("injected", self.floods[method].pop(0))
+        if method in COUNTED:
+            self._count(int(params["chat_id"]))
         if method in SENDING and int(params["chat_id"]) in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if method == "getupdates":
+            return await self._get_updates(params)
+        result = self._method(method, params)
+        if method in SENDING:
+            now, chat_id = time.monotonic(), int(params["chat_id"])
+            for message in result if isinstance(result, list) else [result]:
+                self.accepted.append(Accepted(method, chat_id, message.get("text"), now))
+        return result
+
+    def _count(self, chat_id: int) -> None:
+        """Raises the 429 a message to `chat_id` gets now, if any (injected, or over a limit);
+        otherwise counts it against the limits."""
+        if self.flood_every is not None:
+            self._counted += 1
+            every, wait = self.flood_every
+            if self._counted % every == 0:
+                raise TooMany("injected", wait)
+        if self._budget is None:
+            return
+        broken = self._budget.check(chat_id, time.monotonic())
+        if broken is not None:
+            raise TooMany(*broken)
+
+    def _method(self, method: str, params: dict[str, Any]) -> Any:
         match method:
             case "getme":
                 return self.me
-            case "getupdates":
-                return await self._get_updates(params)
             case "sendmessage":
                 return self._store(params, text=params["text"])
             case "sendphoto":

@@ -1,4 +1,5 @@
-"""Bot API updates as Telegram sends them: messages, photos, stickers, button presses."""
+"""Bot API updates as Telegram sends them: messages, photos, stickers, button presses, and a
+person blocking or unblocking the bot."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 DATE = 1_750_000_000
+# The bot as a chat member (tests/telegram/conftest.py's token).
+BOT_USER = {
+    "id": 123456789,
+    "is_bot": True,
+    "first_name": "Courtyard",
+    "username": "courtyard_test_bot",
+}
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,29 @@ class Updates:
                 "chat_instance": "instance-1",
                 "data": data,
                 "message": on,
+            },
+        }
+
+    def membership(
+        self, sender: Person, status: str, *, chat: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """`my_chat_member`: the bot's status in a chat changed by `sender`. In a private chat
+        "kicked" is the person blocking the bot and "member" unblocking it."""
+        old = "member" if status == "kicked" else "kicked"
+        member = {"status": status, "user": BOT_USER}
+        if status == "kicked":
+            member["until_date"] = 0
+        previous = {"status": old, "user": BOT_USER}
+        if old == "kicked":
+            previous["until_date"] = 0
+        return {
+            "update_id": next(self._update_ids),
+            "my_chat_member": {
+                "chat": chat or sender.chat(),
+                "from": sender.user(),
+                "date": DATE,
+                "old_chat_member": previous,
+                "new_chat_member": member,
             },
         }
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 
-from aiogram.enums import ChatType, ContentType, MessageEntityType
-from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, User
+from aiogram.enums import ChatMemberStatus, ChatType, ContentType, MessageEntityType
+from aiogram.types import CallbackQuery, Chat, ChatMemberUpdated, Message, MessageEntity, User
 
 from bot.engine.events import (
     ChatKind,
     ChatRef,
     Incoming,
+    Membership,
     Photo,
     Press,
     Unsupported,
@@ -107,6 +108,20 @@ def from_press(query: CallbackQuery) -> Incoming:
         press=Press(query.data or "", message_id, query.id),
         thread_id=thread_id,
     )
+
+
+def from_member_update(update: ChatMemberUpdated) -> Membership | None:
+    """A person blocking ("kicked") or unblocking ("member") the bot in their private chat.
+    None for anything else: the bot added to or removed from a group is not a person's
+    choice about their own messages."""
+    if update.chat.type != ChatType.PRIVATE:
+        return None
+    status = update.new_chat_member.status
+    if status == ChatMemberStatus.KICKED:
+        return Membership(user=_user(update.from_user), blocked=True)
+    if status == ChatMemberStatus.MEMBER:
+        return Membership(user=_user(update.from_user), blocked=False)
+    return None
 
 
 def _user(user: User) -> UserRef:

@@ -1,8 +1,9 @@
-"""The aiogram Dispatcher: private chats, groups and button presses, each on its own router.
+"""The aiogram Dispatcher: private chats, groups, button presses and people blocking or
+unblocking the bot (`my_chat_member`), each on its own router.
 
-Every handler turns what Telegram delivered into an `Incoming` and hands it to the engine,
-which decides what to say. The engine is injected by aiogram from the dispatcher's workflow
-data: a handler names `engine` in its signature and gets it.
+Every handler turns what Telegram delivered into an `Incoming` (or a `Membership`) and hands
+it to the engine, which decides what to say. The engine is injected by aiogram from the
+dispatcher's workflow data: a handler names `engine` in its signature and gets it.
 """
 
 from __future__ import annotations
@@ -16,10 +17,15 @@ from typing import Any
 from aiogram import Bot, Dispatcher, Router
 from aiogram.enums import ChatType
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, TelegramObject, Update
 
 from bot.adapters.telegram.durable import Durability
-from bot.adapters.telegram.inbound import GROUP_CHATS, from_message, from_press
+from bot.adapters.telegram.inbound import (
+    GROUP_CHATS,
+    from_member_update,
+    from_message,
+    from_press,
+)
 from bot.adapters.telegram.reading import TolerantDispatcher
 from bot.engine.engine import Engine
 from bot.engine.inbox import Inbox
@@ -101,6 +107,16 @@ async def on_press(query: CallbackQuery, engine: Engine, event_update: Update) -
     await engine.handle(event)
 
 
+async def on_membership(member: ChatMemberUpdated, engine: Engine, event_update: Update) -> None:
+    """A person blocked or unblocked the bot: recorded, so that mass messages skip them (and
+    count them) without asking Telegram first."""
+    change = from_member_update(member)
+    if change is None:
+        log.debug("membership change in chat %s not recorded", member.chat.id)
+        return
+    await engine.membership(dataclasses.replace(change, update_id=event_update.update_id))
+
+
 async def _to_engine(message: Message, bot: Bot, engine: Engine, update_id: int) -> None:
     event = from_message(message, bot_id=bot.id, bot_username=engine.services.bot_username)
     if event is None:
@@ -130,6 +146,14 @@ def press_router() -> Router:
     return router
 
 
+def membership_router() -> Router:
+    """`my_chat_member`: registering it makes polling and the webhook ask Telegram for these
+    updates (aiogram's allowed_updates lists the kinds some router handles)."""
+    router = Router(name="membership")
+    router.my_chat_member.register(on_membership)
+    return router
+
+
 def create_dispatcher(engine: Engine, inbox: Inbox) -> Dispatcher:
     """The dispatcher for one bot, its handlers wired to `engine`, its updates kept in `inbox`
     until handled (durable.py)."""
@@ -140,5 +164,7 @@ def create_dispatcher(engine: Engine, inbox: Inbox) -> Dispatcher:
     dispatcher.update.outer_middleware(inflight)
     dispatcher.shutdown.register(inflight.drain)
     Durability(engine, inbox).install(dispatcher)
-    dispatcher.include_routers(private_router(), group_router(), press_router())
+    dispatcher.include_routers(
+        private_router(), group_router(), press_router(), membership_router()
+    )
     return dispatcher
