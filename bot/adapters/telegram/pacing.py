@@ -111,6 +111,7 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._schedule = schedule or LocalSchedule(clock)
+        self._turns = asyncio.Lock()
         self._chats = KeyedLocks()
         self._chat_burst = chat_burst
         # chat id -> theoretical arrival time of its next message (GCRA).
@@ -138,10 +139,16 @@ class Pacer:
         return max(0.0, due - tolerance - now)
 
     async def tick(self) -> None:
-        """Waits for this call's turn in the global schedule."""
-        wait = await self._schedule.reserve(self._interval)
-        if wait > 0:
-            await self._sleep(wait)
+        """Waits for this call's turn in the global schedule.
+
+        One caller at a time reserves and waits (the lock is fair: arrival order): a slot is
+        reserved only once the previous caller's turn has come, so a loop that stalled (a busy
+        CPU, a long write) goes on one interval at a time instead of releasing every turn it
+        slept through at once, which Telegram would count as a burst."""
+        async with self._turns:
+            wait = await self._schedule.reserve(self._interval)
+            if wait > 0:
+                await self._sleep(wait)
 
     async def hold(self, seconds: float) -> None:
         """Telegram asked us to wait (429): nobody sends for `seconds`."""
