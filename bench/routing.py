@@ -25,6 +25,8 @@ DEVSET = ROOT / "tests" / "data" / "routing_devset.yaml"
 # Written later by someone who had seen neither the knowledge base nor the router's patterns.
 # Reported here only: tune nothing on it, or it stops telling how the router generalises.
 HOLDOUT = ROOT / "tests" / "data" / "routing_holdout.yaml"
+# Written blind (from the intent and topic list only) in real residents' styles; never tuned on.
+BLIND = ROOT / "tests" / "data" / "routing_blind.yaml"
 MUTATE = 0.35
 
 
@@ -97,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     holdout = load_items(HOLDOUT)
     print(f"\n== shipped base on the held-out set ({len(holdout)} messages) ==")
     print("\n".join(evaluate(shipped, holdout).lines()))
+    blind = load_items(BLIND)
+    print(f"\n== shipped base on the blind set ({len(blind)} messages) ==")
+    print("\n".join(evaluate(shipped, blind).lines()))
 
     big, seconds = timed_build(synthetic_knowledge(args.entries))
     print(f"\n== synthetic base: {len(big.knowledge.entries)} entries ==")

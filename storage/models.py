@@ -365,6 +365,8 @@ class OutboxMessage(Base):
         Index("ix_outbox_bulk", "status", "priority", "not_before", "id"),
         # One message per broadcast and chat; ordinary rows (no broadcast) are not limited.
         UniqueConstraint("broadcast_id", "chat_id"),
+        # A broadcast's counts and whether anything of it is left to send.
+        Index("ix_outbox_broadcast_status", "broadcast_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(

@@ -539,8 +539,15 @@ class BulkSender:
             broadcast = await session.get(Broadcast, broadcast_id)
             if broadcast is None:
                 continue
-            state = await progress(session, broadcast_id)
-            if state.done and broadcast.finished_at is None:
+            left = await session.scalar(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.broadcast_id == broadcast_id,
+                    OutboxMessage.status == OutboxStatus.PENDING,
+                )
+                .limit(1)
+            )
+            if left is None and broadcast.finished_at is None:
                 finished = await session.execute(
                     update(Broadcast)
                     .where(Broadcast.id == broadcast_id, Broadcast.finished_at.is_(None))
@@ -548,6 +555,7 @@ class BulkSender:
                     .execution_options(synchronize_session=False)
                 )
                 if finished.rowcount == 1:  # type: ignore[attr-defined]
+                    state = await progress(session, broadcast_id)
                     log.info(
                         "broadcast %s finished: %d sent, %d blocked, %d failed",
                         broadcast.subject,

@@ -56,6 +56,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('broadcast_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('priority', sa.Integer(), nullable=False, server_default='1'))
         batch_op.create_index('ix_outbox_bulk', ['status', 'priority', 'not_before', 'id'], unique=False)
+        batch_op.create_index('ix_outbox_broadcast_status', ['broadcast_id', 'status'], unique=False)
         batch_op.create_unique_constraint(batch_op.f('uq_outbox_broadcast_id'), ['broadcast_id', 'chat_id'])
         batch_op.create_foreign_key(batch_op.f('fk_outbox_broadcast_id_broadcasts'), 'broadcasts', ['broadcast_id'], ['id'], ondelete='CASCADE')
 
@@ -70,6 +71,7 @@ def downgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_outbox_broadcast_id_broadcasts'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_outbox_broadcast_id'), type_='unique')
+        batch_op.drop_index('ix_outbox_broadcast_status')
         batch_op.drop_index('ix_outbox_bulk')
         batch_op.drop_column('priority')
         batch_op.drop_column('broadcast_id')
