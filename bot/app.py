@@ -19,7 +19,9 @@ from bot.services import Services
 from bot.settings import Settings
 from handlers import drafts, menu
 from handlers.complaints import flow as complaints
+from handlers.emergencies import broadcast as emergency_broadcast
 from handlers.emergencies import flow as emergencies
+from handlers.emergencies import rollcall
 from handlers.faq import flow as faq
 from handlers.inquiries import flow as inquiries
 from handlers.my_cases import flow as my_cases
@@ -53,6 +55,8 @@ def build_flows() -> Flows:
         casework,
         inquiries,
         emergencies,
+        emergency_broadcast,
+        rollcall,
         repairs,
         complaints,
         my_cases,

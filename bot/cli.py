@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--role", default="owner", choices=["owner", "tenant", "family"])
     invite.set_defaults(run=_lazy("bot.commands.admin", "invite"))
 
+    export = sub.add_parser("export", help="export records as CSV")
+    export_sub = export.add_subparsers(dest="export_kind", required=True)
+    rollcall = export_sub.add_parser("rollcall", help="an emergency's roll-call answers")
+    rollcall.add_argument("id", type=int, help="the roll-call's number")
+    rollcall.add_argument("--out", help="write to this file instead of standard output")
+    rollcall.set_defaults(run=_lazy("bot.commands.export", "rollcall"))
+
     _add_knowledge_commands(sub)
     return parser
 

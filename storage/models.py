@@ -626,3 +626,73 @@ class ScheduledJob(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# ── Emergency broadcasts: who was asked, and what each answered ──
+
+
+class RollCallAnswerKind(enum.StrEnum):
+    """What a resident answered to an emergency broadcast."""
+
+    SAFE = "safe"
+    HELP = "help"
+    AWAY = "away"
+
+
+class RollCall(Base):
+    """An emergency (or a drill) told to residents, who each answer safe / need help / away.
+
+    The people asked are its answer rows, written when it goes out (`answer` still None), so
+    a press from anyone else is refused and those who have not answered are known. It is kept
+    after the all-clear, for the record (`courtyard export rollcall ID`)."""
+
+    __tablename__ = "roll_calls"
+    __table_args__ = (Index("ix_roll_calls_compound", "compound_id", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    # The template it started from (fire, gas, flood, power, lift, drill) or "custom".
+    template: Mapped[str] = mapped_column(String(16))
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What residents read, per locale ("zh", "en"): the template's texts or the manager's own.
+    texts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The buildings it went to; empty for the whole compound.
+    buildings: Mapped[list[str]] = mapped_column(default=list)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Where the manager's control message is (their private chat or the staff chat).
+    manager_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    # From then on the manager may send it again to those who have not answered.
+    resend_after: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The interval the manager chose between sending and re-sending, in minutes.
+    resend_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    # The last re-send to those who had not answered, and how many it went to.
+    resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resent_to: Mapped[int] = mapped_column(Integer, default=0)
+    # The staff chat's board: last edited then; `board_dirty` when answers came in since.
+    board_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    board_dirty: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    all_clear_text: Mapped[str | None] = mapped_column(Text)
+
+
+class RollCallAnswer(Base):
+    """One person asked by a roll-call, and their latest answer (None: not yet). A changed
+    answer replaces the earlier one; the change is in the audit log."""
+
+    __tablename__ = "roll_call_answers"
+    __table_args__ = (UniqueConstraint("roll_call_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roll_call_id: Mapped[int] = mapped_column(ForeignKey("roll_calls.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    # Their home in the audience when it went out, as the board and the export show it.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    unit_label: Mapped[str] = mapped_column(String(32), default="")
+    building: Mapped[str] = mapped_column(String(32), default="")
+    answer: Mapped[RollCallAnswerKind | None] = mapped_column(_enum(RollCallAnswerKind))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The emergency case a "need help" opened, so a second press does not open another.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    person: Mapped[Person] = relationship()

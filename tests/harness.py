@@ -30,6 +30,7 @@ class Sent:
     buttons: list[list[tuple[str, str | None]]]
     photos: tuple[str, ...] = ()
     thread_id: int | None = None
+    pinned: bool = False  # sent with `pin` (an emergency in the residents' group)
 
     def data(self, label_part: str) -> str:
         """The data of the first button whose label contains `label_part`."""
@@ -64,7 +65,15 @@ class RecordingTransport:
             self.topics.append((message.chat_id, thread_id, message.open_topic))
         buttons = [[(b.text, b.data) for b in row] for row in message.buttons]
         self.sent.append(
-            Sent(message.chat_id, message_id, message.text, buttons, message.photos, thread_id)
+            Sent(
+                message.chat_id,
+                message_id,
+                message.text,
+                buttons,
+                message.photos,
+                thread_id,
+                pinned=message.pin,
+            )
         )
         return Delivered(message_id=message_id, thread_id=thread_id)
 

@@ -73,6 +73,15 @@ async def staff_chat(session: AsyncSession, compound_id: int) -> ChatBinding | N
     )
 
 
+async def resident_group(session: AsyncSession, compound_id: int) -> ChatBinding | None:
+    """The compound's residents' group, where notices are also posted (and pinned)."""
+    return await session.scalar(
+        select(ChatBinding).where(
+            ChatBinding.compound_id == compound_id, ChatBinding.purpose == ChatPurpose.RESIDENTS
+        )
+    )
+
+
 async def bind_chat(
     session: AsyncSession,
     *,
