@@ -130,7 +130,16 @@ def _keyboard(rows: list[list[list[str | None]]]) -> Keyboard:
     )
 
 
-def message_of(row: OutboxMessage) -> Send | Edit:
+class StoredMessage(Protocol):
+    """What `message_of` reads of a row: a mapped `OutboxMessage` or a Core result row."""
+
+    kind: str
+    chat_id: int | None
+    ref: str | None
+    payload: dict[str, Any]
+
+
+def message_of(row: StoredMessage) -> Send | Edit:
     """The engine's message a row stands for."""
     p = row.payload
     if row.kind == SEND:
