@@ -23,6 +23,7 @@ from handlers.emergencies import flow as emergencies
 from handlers.faq import flow as faq
 from handlers.inquiries import flow as inquiries
 from handlers.my_cases import flow as my_cases
+from handlers.notices import flow as notices
 from handlers.onboarding import binding
 from handlers.onboarding import flow as onboarding
 from handlers.repairs import flow as repairs
@@ -56,6 +57,7 @@ def build_flows() -> Flows:
         repairs,
         complaints,
         my_cases,
+        notices,
         faq,
     ):
         module.register(flows)
