@@ -65,9 +65,7 @@ def menu_keyboard(ctx: Context) -> Keyboard:
         rows.append(
             entries(("repair-menu", MenuItem.REPAIR), ("complaint-menu", MenuItem.COMPLAIN))
         )
-        rows.append(
-            entries(("mycases-menu", MenuItem.MY_CASES), ("notice-menu", MenuItem.NOTICES))
-        )
+        rows.append(entries(("mycases-menu", MenuItem.MY_CASES), ("notice-menu", MenuItem.NOTICES)))
     if ctx.event.is_private and not ctx.actor.is_resident():
         rows.append(entries(("common-menu-bind", MenuItem.BIND), ("notice-menu", MenuItem.NOTICES)))
     rows = [row for row in rows if row]

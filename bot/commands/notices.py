@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
@@ -43,7 +44,8 @@ async def send(args: argparse.Namespace, settings: Settings) -> int:
     as `FILE: field: reason` and nothing is stored (exit 1)."""
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8")
+        # A small file read once before anything else happens: nothing else waits on the loop.
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         _say(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}")
         return 2

@@ -172,4 +172,3 @@ async def on_mute(ctx: Context, press: MutePress) -> None:
         ctx.toast(ctx.t("notice-muted-toast", topic=ctx.t(f"notice-topic-{press.topic}")))
     ctx.person.muted = sorted(muted)
     ctx.edit(ctx.t("notice-settings"), _mute_buttons(ctx))
-

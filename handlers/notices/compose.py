@@ -2,7 +2,41 @@
 goes out, sees exactly what residents will read and how many households it reaches, and
 confirms. Nothing goes out before that.
 
-DIAGRAM
+```mermaid
+stateDiagram-v2
+    [*] --> writing_text: /notice (managers, private chat)
+    writing_text --> choosing_category
+    choosing_category --> choosing_audience
+    choosing_audience --> choosing_audience: owners only, toggled
+    choosing_audience --> picking_buildings: chosen buildings
+    choosing_audience --> typing_units: chosen units
+    choosing_audience --> choosing_channels: otherwise
+    picking_buildings --> typing_units: chosen units
+    picking_buildings --> choosing_channels: otherwise
+    typing_units --> choosing_channels
+    choosing_channels --> picking_outage_buildings: a water or power outage
+    choosing_channels --> typing_window: a water or power outage
+    choosing_channels --> choosing_when: otherwise
+    picking_outage_buildings --> typing_window: a water or power outage
+    picking_outage_buildings --> choosing_when: otherwise
+    typing_window --> choosing_when
+    choosing_when --> typing_moment: at a time
+    choosing_when --> picking_days: weekly
+    choosing_when --> typing_clock: daily, weekly or monthly
+    choosing_when --> typing_until: daily, weekly or monthly
+    choosing_when --> confirming: otherwise
+    typing_moment --> picking_days: weekly
+    typing_moment --> typing_clock: daily, weekly or monthly
+    typing_moment --> typing_until: daily, weekly or monthly
+    typing_moment --> confirming: otherwise
+    picking_days --> typing_clock: daily, weekly or monthly
+    picking_days --> typing_until: daily, weekly or monthly
+    picking_days --> confirming: otherwise
+    typing_clock --> typing_until: daily, weekly or monthly
+    typing_clock --> confirming: otherwise
+    typing_until --> confirming
+    confirming --> [*]: sent now, scheduled, or discarded
+```
 
 Toggles (owners only, buildings, channels, days) change the message they are on and keep the
 step; its Done button moves on. `/cancel` leaves at any step, and nothing is kept.
@@ -41,7 +75,7 @@ from handlers.notices.timing import (
     parse_window,
     to_utc,
 )
-from handlers.widgets import in_rows, typed_text, use_buttons
+from handlers.widgets import in_rows, typed_text
 from storage.models import Compound, Notice, NoticeCategory, NoticeChannel, NoticeStatus
 from storage.repos.compounds import buildings_of, unit_by_label
 
@@ -138,7 +172,9 @@ def schedule_of(draft: NoticeDraft, now_local: datetime) -> Schedule:
     return Schedule(repeat=Repeat.ONCE, at=at)
 
 
-def notice_of(draft: NoticeDraft, compound: Compound, author_id: int | None, now: datetime) -> Notice:
+def notice_of(
+    draft: NoticeDraft, compound: Compound, author_id: int | None, now: datetime
+) -> Notice:
     """The notice the draft describes, not yet stored (the preview renders it as it is)."""
     schedule = schedule_of(draft, local(now, compound.timezone))
     return Notice(
@@ -155,7 +191,9 @@ def notice_of(draft: NoticeDraft, compound: Compound, author_id: int | None, now
         channels=[c.value for c in NoticeChannel if c in draft.channels],
         schedule=schedule.model_dump(mode="json"),
         outage_buildings=list(draft.outage_buildings) if draft.outage else [],
-        starts_at=to_utc(draft.starts, compound.timezone) if draft.outage and draft.starts else None,
+        starts_at=to_utc(draft.starts, compound.timezone)
+        if draft.outage and draft.starts
+        else None,
         ends_at=to_utc(draft.ends, compound.timezone) if draft.outage and draft.ends else None,
         status=NoticeStatus.SCHEDULED,
         runs=0,
@@ -239,7 +277,14 @@ def _audience_buttons(ctx: Context, draft: NoticeDraft) -> Any:
             b(ctx, ctx.t("notice-audience-buildings"), "aud", AudienceKind.BUILDINGS),
             b(ctx, ctx.t("notice-audience-units"), "aud", AudienceKind.UNITS),
         ],
-        [b(ctx, tick(draft.owners_only, ctx.t("notice-owners-only")), "own", not draft.owners_only)],
+        [
+            b(
+                ctx,
+                tick(draft.owners_only, ctx.t("notice-owners-only")),
+                "own",
+                not draft.owners_only,
+            )
+        ],
     )
 
 
@@ -275,7 +320,10 @@ async def _picker(
     ctx: Context, draft: NoticeDraft, key: str, chosen: list[str], field: str, done: str
 ) -> Any:
     names = await _building_names(ctx, draft)
-    buttons = [b(ctx, tick(name in chosen, building_list(ctx.locale, [name])), field, name) for name in names]
+    buttons = [
+        b(ctx, tick(name in chosen, building_list(ctx.locale, [name])), field, name)
+        for name in names
+    ]
     return keyboard(*in_rows(buttons, 3), [b(ctx, ctx.t(key), done)])
 
 
@@ -362,7 +410,10 @@ async def ask_channels(ctx: Context, draft: NoticeDraft) -> None:
 
 
 async def take_channel(ctx: Context, draft: NoticeDraft, channel: NoticeChannel) -> bool:
-    if channel is NoticeChannel.GROUP and await resident_group(ctx.session, draft.compound_id) is None:
+    if (
+        channel is NoticeChannel.GROUP
+        and await resident_group(ctx.session, draft.compound_id) is None
+    ):
         ctx.toast(ctx.t("notice-no-group"), alert=True)
         return False
     if channel in draft.channels:
@@ -500,7 +551,9 @@ async def days_done(ctx: Context, draft: NoticeDraft, _: None) -> bool:
         ctx.toast(ctx.t("notice-pick-one-day"), alert=True)
         return False
     draft.days_done = True
-    days = ctx.t("notice-list-separator").join(ctx.t(f"notice-day-{WEEKDAYS[d]}") for d in draft.days)
+    days = ctx.t("notice-list-separator").join(
+        ctx.t(f"notice-day-{WEEKDAYS[d]}") for d in draft.days
+    )
     ctx.edit(ctx.t("notice-field-days", value=days))
     return True
 
@@ -524,7 +577,9 @@ async def typing_clock(ctx: Context, draft: NoticeDraft) -> bool:
         draft.clock = parse_clock("".join(words))
     except ValueError:
         draft.day = None
-        ctx.say("notice-day-clock-invalid" if draft.when is When.MONTHLY else "notice-clock-invalid")
+        ctx.say(
+            "notice-day-clock-invalid" if draft.when is When.MONTHLY else "notice-clock-invalid"
+        )
         return False
     return True
 
@@ -581,7 +636,18 @@ async def ask_confirm(ctx: Context, draft: NoticeDraft) -> None:
     ctx.say(
         "notice-preview",
         keyboard(
-            [b(ctx, ctx.t("notice-confirm-now" if draft.when is When.NOW else "notice-confirm-schedule"), "ok", True)],
+            [
+                b(
+                    ctx,
+                    ctx.t(
+                        "notice-confirm-now"
+                        if draft.when is When.NOW
+                        else "notice-confirm-schedule"
+                    ),
+                    "ok",
+                    True,
+                )
+            ],
             [b(ctx, ctx.t("notice-discard"), "ok", False)],
         ),
         previews="\n\n".join(previews),

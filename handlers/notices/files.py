@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.notices.compose import PHOTO_TEXT_MAX, TEXT_MAX, TEXT_MIN, UNITS_MAX
+from handlers.notices.sending import resident_group
 from handlers.notices.timing import (
     WEEKDAYS,
     Repeat,
@@ -25,7 +26,6 @@ from handlers.notices.timing import (
     parse_moment,
     to_utc,
 )
-from handlers.notices.sending import resident_group
 from storage.models import Compound, Notice, NoticeCategory, NoticeChannel, NoticeStatus
 from storage.repos.compounds import buildings_of, unit_by_label
 
@@ -95,7 +95,9 @@ def read(text: str) -> NoticeFile:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"line {mark.line + 1}: " if mark is not None else ""
-        raise NoticeFileInvalid([f"{line}not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+        raise NoticeFileInvalid(
+            [f"{line}not valid YAML ({getattr(exc, 'problem', exc)})"]
+        ) from None
     if not isinstance(data, dict):
         raise NoticeFileInvalid(["file: must be a mapping of fields (category, text, ...)"])
     try:

@@ -176,8 +176,13 @@ async def fire(
     if not schedule.recurring:
         if notice.ends_at is None or notice.ends_at > now:
             queued = await go_out(
-                session, notice, compound, due, now,
-                default_locale=default_locale, progress_chat_id=progress_chat,
+                session,
+                notice,
+                compound,
+                due,
+                now,
+                default_locale=default_locale,
+                progress_chat_id=progress_chat,
             )
         notice.status = NoticeStatus.SENT if notice.runs else NoticeStatus.ENDED
         notice.next_run_at = None
@@ -185,8 +190,13 @@ async def fire(
     slot = latest_passed(schedule, zone, due, now)
     if still_current(schedule, zone, slot, now):
         queued = await go_out(
-            session, notice, compound, slot, now,
-            default_locale=default_locale, progress_chat_id=progress_chat,
+            session,
+            notice,
+            compound,
+            slot,
+            now,
+            default_locale=default_locale,
+            progress_chat_id=progress_chat,
         )
     following = next_time(schedule, zone, now)
     notice.next_run_at = following

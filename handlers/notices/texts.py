@@ -4,6 +4,7 @@ described to managers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.i18n import translate
@@ -26,13 +27,13 @@ def category_name(locale: str, category: NoticeCategory) -> str:
 
 
 def title(locale: str, notice: Notice) -> str:
-    """"💧 停水通知": the icon and the category."""
+    """ "💧 停水通知": the icon and the category."""
     category = NoticeCategory(notice.category)
     return f"{ICONS[category]} {category_name(locale, category)}"
 
 
 def building_list(locale: str, names: list[str] | tuple[str, ...]) -> str:
-    """"3号楼、5号楼" / "buildings 3, 5"."""
+    """ "3号楼、5号楼" / "buildings 3, 5"."""
     return translate(
         locale,
         "notice-buildings",
@@ -46,7 +47,7 @@ def clock_time(moment: datetime, compound: Compound) -> str:
 
 
 def window(locale: str, notice: Notice, compound: Compound) -> str:
-    """"12-08 08:00–18:00", or both dates when it runs past midnight."""
+    """ "12-08 08:00–18:00", or both dates when it runs past midnight."""
     assert notice.starts_at is not None and notice.ends_at is not None
     start = local(notice.starts_at, compound.timezone)
     end = local(notice.ends_at, compound.timezone)
@@ -58,12 +59,21 @@ def render(locale: str, notice: Notice, compound: Compound) -> str:
     """The notice as one resident reads it: their language's frame, the manager's words."""
     lines = [title(locale, notice)]
     if notice.starts_at is not None and notice.ends_at is not None:
-        lines.append(translate(locale, "notice-frame-window", window=window(locale, notice, compound)))
+        lines.append(
+            translate(locale, "notice-frame-window", window=window(locale, notice, compound))
+        )
     if NoticeCategory(notice.category).is_outage:
         named = list(notice.outage_buildings or [])
-        where = building_list(locale, named) if named else translate(locale, "notice-whole-compound")
+        where = (
+            building_list(locale, named) if named else translate(locale, "notice-whole-compound")
+        )
         lines.append(translate(locale, "notice-frame-buildings", buildings=where))
-    lines += ["", notice.text.strip(), "", translate(locale, "notice-frame-signed", compound=compound.name)]
+    lines += [
+        "",
+        notice.text.strip(),
+        "",
+        translate(locale, "notice-frame-signed", compound=compound.name),
+    ]
     return "\n".join(lines)
 
 
@@ -85,13 +95,13 @@ def audience_text(locale: str, notice: Notice) -> str:
     return text
 
 
-def channels_text(locale: str, channels: list[str]) -> str:
+def channels_text(locale: str, channels: Sequence[str]) -> str:
     names = [translate(locale, f"notice-channel-{c}") for c in channels]
     return translate(locale, "notice-list-separator").join(names) or "—"
 
 
 def schedule_text(locale: str, schedule: Schedule, *, now_label: bool = False) -> str:
-    """"now", "12-08 09:00", "every Monday and Thursday at 19:00 until 2027-01-31"."""
+    """ "now", "12-08 09:00", "every Monday and Thursday at 19:00 until 2027-01-31"."""
     if schedule.repeat is Repeat.ONCE:
         if now_label or schedule.at is None:
             return translate(locale, "notice-when-now")

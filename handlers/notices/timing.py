@@ -179,7 +179,9 @@ def parse_moment(text: str, *, today: date) -> datetime:
 def parse_window(text: str, *, today: date) -> tuple[datetime, datetime]:
     """An outage window: '2026-12-08 08:00-18:00' (one day) or
     '2026-12-08 22:00 - 2026-12-09 06:00'. ValueError when it is not one, or ends first."""
-    cleaned = " ".join(text.strip().translate(_FULL_WIDTH).replace("–", "-").replace("~", "-").split())
+    cleaned = " ".join(
+        text.strip().translate(_FULL_WIDTH).replace("–", "-").replace("~", "-").split()
+    )
     day_text, _, rest = cleaned.partition(" ")
     if " - " in rest or rest.count("-") > 1:
         start_text, _, end_text = cleaned.rpartition(" - ")

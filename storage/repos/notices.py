@@ -71,7 +71,9 @@ def affects(notice: Notice, buildings: Iterable[str]) -> bool:
     return not named or bool(named & set(buildings))
 
 
-async def load_notice(session: AsyncSession, notice_id: int, *, lock: bool = False) -> Notice | None:
+async def load_notice(
+    session: AsyncSession, notice_id: int, *, lock: bool = False
+) -> Notice | None:
     statement = select(Notice).where(Notice.id == notice_id)
     if lock:
         statement = statement.with_for_update()
@@ -140,9 +142,7 @@ async def current_outages(
     )
     names = list(buildings) if buildings is not None else []
     return [
-        n
-        for n in rows
-        if (not n.outage_buildings) or (buildings is not None and affects(n, names))
+        n for n in rows if (not n.outage_buildings) or (buildings is not None and affects(n, names))
     ]
 
 
@@ -151,13 +151,10 @@ async def homes_of(session: AsyncSession, residencies: Iterable[Residency]) -> l
     chosen = list(residencies)
     if not chosen:
         return []
-    names = dict(
-        (
-            await session.execute(
-                select(Unit.id, Building.name)
-                .join(Building, Building.id == Unit.building_id)
-                .where(Unit.id.in_([r.unit_id for r in chosen]))
-            )
-        ).tuples()
+    result = await session.execute(
+        select(Unit.id, Building.name)
+        .join(Building, Building.id == Unit.building_id)
+        .where(Unit.id.in_([r.unit_id for r in chosen]))
     )
+    names = {unit_id: name for unit_id, name in result}
     return [Home(names[r.unit_id], r.unit.label, r.role) for r in chosen if r.unit_id in names]

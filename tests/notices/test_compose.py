@@ -66,38 +66,52 @@ async def received(h: Harness) -> dict[int, list[str]]:
 async def test_an_outage_now_reaches_its_buildings_each_in_their_language(
     h: Harness, clock: Clock
 ) -> None:
-    await compose(h, "水箱清洗，请提前储水。Please store water.", "停水通知", audience="选择楼栋", buildings=("2", "3"))
+    await compose(
+        h,
+        "水箱清洗，请提前储水。Please store water.",
+        "停水通知",
+        audience="选择楼栋",
+        buildings=("2", "3"),
+    )
     # The affected buildings default to the audience's; the window is typed.
     assert "✅ 2号楼" in str(last(h, MANAGER).buttons)
     await press(h, MANAGER, "完成")
     await h.say(MANAGER, "12-03 08:00-18:00")
     await press(h, MANAGER, "立即发送")
     preview = last(h, MANAGER).text
-    # Both languages the audience reads, and the count: two homes, three people.
+    # Both languages the audience reads, and the counts.
     assert "【中文版】" in preview and "【英文版】" in preview
     assert "停水通知" in preview and "Water outage" in preview
-    assert "12-03 08:00–18:00" in preview and "2号楼、3号楼" in preview
-    assert "覆盖 2 户，私信 3 人" in preview
+    assert "12-03 08:00–18:00" in preview and "涉及楼栋：2、3号楼" in preview
+    assert "覆盖 3 户，私信 3 人" in preview  # 2-2-1201 is on the roster, not in Telegram
     assert not h.transport.to(DAVID)  # nothing before the confirmation
+    preview_message = last(h, MANAGER)
     await press(h, MANAGER, "确认发送")
-    assert "已开始发送：3 条消息" in last(h, MANAGER).text
     assert await drain(h, clock) == 3
+    assert "已开始发送：3 条消息" in preview_message.text and not preview_message.buttons
+    # The manager's progress message, edited in place as it goes out.
+    assert "3" in last(h, MANAGER).text
     got = await received(h)
     assert set(got) == {DAVID, CHEN, CHEN_DAUGHTER}
     assert got[DAVID][-1].startswith("💧 Water outage") and "Please store water." in got[DAVID][-1]
     assert "Where: buildings 2, 3" in got[DAVID][-1]
-    assert got[CHEN][-1].startswith("💧 停水通知") and "涉及楼栋：2号楼、3号楼" in got[CHEN][-1]
+    assert got[CHEN][-1].startswith("💧 停水通知") and "涉及楼栋：2、3号楼" in got[CHEN][-1]
 
 
 async def test_owners_only_and_named_units(h: Harness, clock: Clock) -> None:
     await compose(h, "业主大会本周日召开，请业主参加。", "社区活动", owners_only=True)
     await press(h, MANAGER, "立即发送")
-    assert "覆盖 2 户，私信 2 人" in last(h, MANAGER).text  # 王芳 and 陈建国 own their homes
+    # Four owned homes (two owners are on the roster only); 王芳 and 陈建国 are messaged.
+    assert "覆盖 4 户，私信 2 人" in last(h, MANAGER).text
     await press(h, MANAGER, "确认发送")
     await drain(h, clock)
     assert set(await received(h)) == {WANG, CHEN}
 
-    await compose(h, "您家的燃气表周五上门检查。", "维修保养", audience="指定房号", units="3-2-1102，9-9-9999")
+    await h.say(MANAGER, "/notice")
+    await h.say(MANAGER, "您家的燃气表周五上门检查。")
+    await press(h, MANAGER, "维修保养")
+    await press(h, MANAGER, "指定房号")
+    await h.say(MANAGER, "3-2-1102，9-9-9999")
     assert "没有找到这些房号：9-9-9999" in last(h, MANAGER).text
     await h.say(MANAGER, "3栋2单元1102")
     await press(h, MANAGER, "完成")
@@ -112,7 +126,13 @@ async def test_owners_only_and_named_units(h: Harness, clock: Clock) -> None:
 
 async def test_a_group_post_goes_in_the_compounds_language(h: Harness, clock: Clock) -> None:
     group = demo.RESIDENT_GROUP_ID
-    await compose(h, "电梯年检，周四停运两小时。", "维修保养", channels_off=("私信通知住户",), channels_on=("发到业主群",))
+    await compose(
+        h,
+        "电梯年检，周四停运两小时。",
+        "维修保养",
+        channels_off=("私信通知住户",),
+        channels_on=("发到业主群",),
+    )
     await press(h, MANAGER, "立即发送")
     assert "并发到业主群" in last(h, MANAGER).text
     await press(h, MANAGER, "确认发送")
@@ -124,7 +144,9 @@ async def test_a_group_post_goes_in_the_compounds_language(h: Harness, clock: Cl
 async def test_a_weekly_reminder_for_building_3_fires_at_its_times(
     h: Harness, clock: Clock, scheduler
 ) -> None:
-    await compose(h, "垃圾分类提醒：今晚19点后分类投放。", "社区活动", audience="选择楼栋", buildings=("3",))
+    await compose(
+        h, "垃圾分类提醒：今晚19点后分类投放。", "社区活动", audience="选择楼栋", buildings=("3",)
+    )
     await press(h, MANAGER, "每周")
     await press(h, MANAGER, "周一")
     await press(h, MANAGER, "周四")
@@ -171,7 +193,9 @@ async def test_residents_and_staff_may_not_post_and_a_forged_cancel_is_refused(h
     assert notice is not None and notice.status is NoticeStatus.SENT
 
 
-async def test_bad_answers_are_asked_again_and_discard_sends_nothing(h: Harness, clock: Clock) -> None:
+async def test_bad_answers_are_asked_again_and_discard_sends_nothing(
+    h: Harness, clock: Clock
+) -> None:
     await h.say(MANAGER, "/notice")
     await h.say(MANAGER, "停水")
     assert "至少 5 个字" in last(h, MANAGER).text or "5" in last(h, MANAGER).text

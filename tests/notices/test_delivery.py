@@ -84,28 +84,39 @@ async def test_an_outage_starting_before_morning_is_not_held(
     clock.set(datetime(2026, 12, 2, 15, 0, tzinfo=UTC))  # 23:00
     window = (datetime(2026, 12, 2, 21, tzinfo=UTC), datetime(2026, 12, 3, 1, tzinfo=UTC))
     await add_notice(
-        h, clock, NoticeCategory.POWER_OUTAGE, "抢修线路，凌晨5点至9点停电。", buildings=["1"], window=window
+        h,
+        clock,
+        NoticeCategory.POWER_OUTAGE,
+        "抢修线路，凌晨5点至9点停电。",
+        buildings=["1"],
+        window=window,
     )
     await scheduler.fire_due(clock.now)
     async with h.services.db.read() as session:
         broadcast = await session.scalar(select(Broadcast).order_by(Broadcast.id.desc()))
     assert broadcast is not None and broadcast.urgent
     assert await drain(h, clock) == 1
-    assert texts(h, WANG)[-1].startswith("⚡ 停电通知") and "12-03 05:00–09:00" in texts(h, WANG)[-1]
+    assert (
+        texts(h, WANG)[-1].startswith("⚡ 停电通知") and "12-03 05:00–09:00" in texts(h, WANG)[-1]
+    )
 
 
 async def test_muted_topics_are_skipped_but_outages_never(
     h: Harness, clock: Clock, scheduler
 ) -> None:
     await h.say(CHEN, "/settings")
-    assert "社区活动通知：已开启" in h.transport.last(CHEN).text + str(h.transport.last(CHEN).buttons)
+    assert "社区活动通知：已开启" in h.transport.last(CHEN).text + str(
+        h.transport.last(CHEN).buttons
+    )
     await h.press(CHEN, MutePress("community").pack())
     assert "社区活动通知：已关闭" in str(h.transport.last(CHEN).buttons)
     await h.press(CHEN, MutePress("outage").pack())  # forged: outages are never muted
     assert h.transport.toasts[-1].alert
     await add_notice(h, clock, NoticeCategory.COMMUNITY, "周六楼下义诊。", buildings=["3"])
     window = (clock.now + timedelta(hours=1), clock.now + timedelta(hours=5))
-    await add_notice(h, clock, NoticeCategory.WATER_OUTAGE, "管道抢修。", buildings=["3"], window=window)
+    await add_notice(
+        h, clock, NoticeCategory.WATER_OUTAGE, "管道抢修。", buildings=["3"], window=window
+    )
     assert await scheduler.fire_due(clock.now) == 2
     await drain(h, clock)
     assert not any("义诊" in t for t in texts(h, CHEN))
@@ -119,7 +130,13 @@ async def test_a_daily_notice_missed_for_days_is_sent_once_after_a_restart(
     daily = Schedule(repeat=Repeat.DAILY, clock=time(9), until=date(2026, 12, 31))
     first = datetime(2026, 12, 3, 1, tzinfo=UTC)  # 09:00 on the 3rd
     notice_id = await add_notice(
-        h, clock, NoticeCategory.OTHER, "每日提醒：请勿高空抛物。", buildings=["1"], schedule=daily, due=first
+        h,
+        clock,
+        NoticeCategory.OTHER,
+        "每日提醒：请勿高空抛物。",
+        buildings=["1"],
+        schedule=daily,
+        due=first,
     )
     # The bot is down from now until the 6th at 10:00; then it restarts.
     clock.set(datetime(2026, 12, 6, 2, tzinfo=UTC))
@@ -185,7 +202,12 @@ async def test_cancelling_a_recurring_notice_drops_its_next_time(
 ) -> None:
     daily = Schedule(repeat=Repeat.DAILY, clock=time(9))
     notice_id = await add_notice(
-        h, clock, NoticeCategory.OTHER, "每日提醒。", schedule=daily, due=clock.now + timedelta(days=1)
+        h,
+        clock,
+        NoticeCategory.OTHER,
+        "每日提醒。",
+        schedule=daily,
+        due=clock.now + timedelta(days=1),
     )
     await h.say(MANAGER, "/notices")
     await h.press(MANAGER, h.transport.last(MANAGER).data(f"#{notice_id}"))
@@ -199,7 +221,9 @@ async def test_the_board_shows_each_person_what_is_for_them(h: Harness, clock: C
     board = h.transport.last(CHEN).text
     assert "停水通知" in board and "二手集市" in board
     await h.say(WANG, "/notices")
-    assert "停水通知" not in h.transport.last(WANG).text and "二手集市" in h.transport.last(WANG).text
+    assert (
+        "停水通知" not in h.transport.last(WANG).text and "二手集市" in h.transport.last(WANG).text
+    )
     await h.say(NEWCOMER, "/notices")  # no home linked: the public ones
     assert "二手集市" in h.transport.last(NEWCOMER).text
     await h.say(DAVID, "/notices", lang="en")
