@@ -25,6 +25,7 @@ from handlers.emergencies import rollcall
 from handlers.faq import flow as faq
 from handlers.inquiries import flow as inquiries
 from handlers.my_cases import flow as my_cases
+from handlers.notices import flow as notices
 from handlers.onboarding import binding
 from handlers.onboarding import flow as onboarding
 from handlers.repairs import flow as repairs
@@ -60,6 +61,7 @@ def build_flows() -> Flows:
         repairs,
         complaints,
         my_cases,
+        notices,
         faq,
     ):
         module.register(flows)

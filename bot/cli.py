@@ -59,6 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     rollcall.add_argument("--out", help="write to this file instead of standard output")
     rollcall.set_defaults(run=_lazy("bot.commands.export", "rollcall"))
 
+    notice = sub.add_parser("notice", help="send, list or cancel notices to residents")
+    notice_sub = notice.add_subparsers(dest="notice_command", required=True)
+    send = notice_sub.add_parser("send", help="send or schedule the notice a YAML file describes")
+    send.add_argument("file")
+    send.add_argument("--compound", help="compound code (needed when there are several)")
+    send.set_defaults(run=_lazy("bot.commands.notices", "send"))
+    listing = notice_sub.add_parser("list", help="the compound's notices and their figures")
+    listing.add_argument("--compound", help="compound code (needed when there are several)")
+    listing.set_defaults(run=_lazy("bot.commands.notices", "list_notices"))
+    cancel = notice_sub.add_parser("cancel", help="cancel a notice scheduled or going out")
+    cancel.add_argument("id", type=int)
+    cancel.set_defaults(run=_lazy("bot.commands.notices", "cancel"))
+
     _add_knowledge_commands(sub)
     return parser
 

@@ -6,7 +6,8 @@ Seeding is idempotent: running it again finds what is there and adds only what i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,10 @@ from storage.models import (
     ChatPurpose,
     Compound,
     InviteCode,
+    Notice,
+    NoticeCategory,
+    NoticeChannel,
+    NoticeStatus,
     Person,
     Residency,
     ResidencyRole,
@@ -208,8 +213,61 @@ async def seed_demo(session: AsyncSession, *, now: datetime) -> DemoSummary:
             role=ResidencyRole.OWNER,
             now=now,
         )
+    if await session.scalar(select(Notice.id).where(Notice.compound_id == compound.id)) is None:
+        session.add_all(demo_notices(compound, now))
     await session.flush()
     return DemoSummary(compound=compound, invite_code=invite.code, units=len(units))
+
+
+OUTAGE_BUILDING = "3"
+
+
+def demo_notices(compound: Compound, now: datetime) -> list[Notice]:
+    """Two notices that went out already: tomorrow's water outage in building 3, from 8:00 to
+    18:00, and a community market this weekend for everyone."""
+    zone = ZoneInfo(compound.timezone)
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    starts = datetime.combine(tomorrow, time(8), tzinfo=zone).astimezone(UTC)
+    ends = datetime.combine(tomorrow, time(18), tzinfo=zone).astimezone(UTC)
+    sent = {"repeat": "once", "at": now.astimezone(zone).strftime("%Y-%m-%dT%H:%M:00")}
+    outage = Notice(
+        compound_id=compound.id,
+        category=NoticeCategory.WATER_OUTAGE,
+        text=(
+            "因二次供水水箱清洗，3号楼明天 8:00–18:00 停水，请提前储水。\n"
+            "Building 3 has no water tomorrow 8:00–18:00 while the tanks are cleaned; "
+            "please store some water."
+        ),
+        audience={"buildings": [OUTAGE_BUILDING], "units": [], "owners_only": False},
+        channels=[NoticeChannel.PRIVATE.value, NoticeChannel.BOARD.value],
+        schedule=sent,
+        outage_buildings=[OUTAGE_BUILDING],
+        starts_at=starts,
+        ends_at=ends,
+        status=NoticeStatus.SENT,
+        runs=1,
+        last_run_at=now,
+        shown_until=ends,
+        created_at=now,
+    )
+    community = Notice(
+        compound_id=compound.id,
+        category=NoticeCategory.COMMUNITY,
+        text=(
+            "本周六上午 9:00–11:30 中心花园二手集市，欢迎摆摊和选购。\n"
+            "Second-hand market in the central garden this Saturday, 9:00–11:30: "
+            "bring things to sell, or come and browse."
+        ),
+        audience={"buildings": [], "units": [], "owners_only": False},
+        channels=[NoticeChannel.GROUP.value, NoticeChannel.BOARD.value],
+        schedule=sent,
+        status=NoticeStatus.SENT,
+        runs=1,
+        last_run_at=now,
+        shown_until=now + timedelta(days=7),
+        created_at=now,
+    )
+    return [outage, community]
 
 
 async def _ensure_units(session: AsyncSession, compound: Compound) -> dict[str, Unit]:

@@ -696,3 +696,73 @@ class RollCallAnswer(Base):
     # The emergency case a "need help" opened, so a second press does not open another.
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     person: Mapped[Person] = relationship()
+
+
+# ── Notices: what managers tell residents, now, at a time or on a recurrence ──
+
+
+class NoticeCategory(enum.StrEnum):
+    WATER_OUTAGE = "water_outage"
+    POWER_OUTAGE = "power_outage"
+    MAINTENANCE = "maintenance"
+    SAFETY = "safety"
+    COMMUNITY = "community"
+    FEES = "fees"
+    OTHER = "other"
+
+    @property
+    def is_outage(self) -> bool:
+        return self in (NoticeCategory.WATER_OUTAGE, NoticeCategory.POWER_OUTAGE)
+
+
+class NoticeChannel(enum.StrEnum):
+    PRIVATE = "private"  # a private message to every bound resident of the audience
+    GROUP = "group"  # a post in the compound's residents' group
+    BOARD = "board"  # listed by /notices
+
+
+class NoticeStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"  # waiting for its (next) time
+    SENT = "sent"  # went out and has no further time
+    CANCELLED = "cancelled"
+    ENDED = "ended"  # a recurrence past its last date, or a one-off no longer relevant
+
+
+class Notice(Base):
+    """A notice a manager wrote, with who it is for, how and when it goes out.
+
+    Each time it goes out is a broadcast (subject `notice:<id>:<slot>`); the schedule's next
+    time is a scheduled job row, so a restart loses none and fires none twice.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_compound_status", "compound_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    category: Mapped[NoticeCategory] = mapped_column(_enum(NoticeCategory))
+    text: Mapped[str] = mapped_column(Text)
+    photo: Mapped[str | None] = mapped_column(String(200))  # a Telegram file id
+    # Who it is for: {"buildings": [...], "units": [...], "owners_only": bool}; empty lists
+    # mean the whole compound.
+    audience: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    channels: Mapped[list[str]] = mapped_column(default=list)  # NoticeChannel values
+    # When: {"repeat": "once"|"daily"|"weekly"|"monthly", "at": ISO local datetime (once),
+    # "clock": "HH:MM", "days": [0-6, Monday 0], "day": 1-31, "until": "YYYY-MM-DD"|None};
+    # times in the compound's timezone. "Now" is a once whose `at` is when it was confirmed.
+    schedule: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Outages: the buildings without water or power (empty: the whole compound) and when.
+    outage_buildings: Mapped[list[str]] = mapped_column(default=list)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[NoticeStatus] = mapped_column(
+        _enum(NoticeStatus), default=NoticeStatus.SCHEDULED
+    )
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    # Until when residents' /notices lists it once it went out.
+    shown_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

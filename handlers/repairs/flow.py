@@ -2,8 +2,10 @@
 
 ```mermaid
 stateDiagram-v2
-    [*] --> choosing_category: /repair or the menu
-    [*] --> choosing_category: free text the router calls a repair (kept, category guessed)
+    [*] --> seeing_outage: /repair or the menu
+    [*] --> seeing_outage: free text the router calls a repair (kept, category guessed)
+    seeing_outage --> [*]: no need to report
+    seeing_outage --> choosing_category
     choosing_category --> choosing_location: a fault that may be in a home
     choosing_category --> naming_common_area: common area, or cleaning, greening, lift, lighting
     choosing_category --> deciding_on_duplicate: an open case has the same fault in that building
@@ -25,6 +27,8 @@ stateDiagram-v2
     confirming --> choosing_category: edit a field, then back to confirming
     confirming --> [*]: submit, case opened with its number and response time
 ```
+A report of no water or no power from a building under a current outage notice is shown that
+notice first (`seeing_outage`), and goes on only if the resident still reports it.
 After every answer the first step still needed is asked, so a step whose answer is already
 known is skipped: what the resident wrote before the form started is the description.
 `/cancel` leaves at any step.
@@ -34,10 +38,12 @@ from __future__ import annotations
 
 from bot.engine.context import Context
 from bot.engine.registry import Flows
+from bot.engine.replies import keyboard
 from handlers.cases.categories import COMMON_AREA_ONLY, at_least, guess_repair_category
 from handlers.cases.places import names_home
-from handlers.forms import Choice, Form, Step, optional_id
+from handlers.forms import Choice, Form, Step, flag, optional_id
 from handlers.intake.checks import PLACE_MAX, opening_words
+from handlers.notices.outages import outage_for_report, tell_outage
 from handlers.repairs.form import (
     CHOOSING_LOCATION,
     CHOOSING_URGENCY,
@@ -46,6 +52,7 @@ from handlers.repairs.form import (
     FLOW,
     INTAKE,
     NAMING_COMMON_AREA,
+    SEEING_OUTAGE,
     RepairDraft,
     ReviewChoice,
     VisitWindow,
@@ -87,7 +94,29 @@ async def report_from_text(ctx: Context) -> None:
         else:
             # Words that name no fault ("我要报修") may not describe one: offer, do not assume.
             draft.earlier_text = text
+        notice = await outage_for_report(ctx, compound_id, text)
+        draft.outage_notice = notice.id if notice is not None else None
     await FORM.start(ctx, draft)
+
+
+async def ask_outage(ctx: Context, draft: RepairDraft) -> bool:
+    """The outage notice that may explain the fault, with "still report" and "no need"."""
+    assert draft.outage_notice is not None
+    buttons = keyboard(
+        [INTAKE.button(ctx, ctx.t("notice-still-report"), "outage", True)],
+        [INTAKE.button(ctx, ctx.t("notice-no-need"), "outage", False)],
+    )
+    return await tell_outage(ctx, draft.outage_notice, buttons)
+
+
+async def take_outage(ctx: Context, draft: RepairDraft, report: bool) -> bool:
+    if not report:
+        ctx.conversation.finish()
+        ctx.edit(ctx.t("notice-no-report"))
+        return False
+    draft.outage_seen = True
+    ctx.edit(ctx.t("notice-still-report"))
+    return True
 
 
 def _read_words(ctx: Context, draft: RepairDraft, text: str) -> str | None:
@@ -178,6 +207,14 @@ FORM: Form[RepairDraft] = Form(
         "free text the router calls a repair (kept, category guessed)",
     ),
     steps=(
+        Step(
+            SEEING_OUTAGE,
+            needed=lambda d: d.outage_notice is not None and not d.outage_seen,
+            ask=ask_outage,
+            choices=(Choice("outage", flag, take_outage),),
+            when="no water or power where a current outage notice says so",
+            exits=(("[*]", "no need to report"),),
+        ),
         INTAKE.category_step(text=choosing_category),
         Step(
             CHOOSING_LOCATION,

@@ -35,6 +35,7 @@ NAMING_COMMON_AREA = "naming_common_area"
 DECIDING_ON_DUPLICATE = "deciding_on_duplicate"
 CHOOSING_URGENCY = "choosing_urgency"
 CHOOSING_VISIT_WINDOW = "choosing_visit_window"
+SEEING_OUTAGE = "seeing_outage"
 
 # Text that must be one of the repair categories.
 RepairCategory = Annotated[str, AfterValidator(one_of(REPAIR_CATEGORIES))]
@@ -72,6 +73,10 @@ class RepairDraft(IntakeDraft):
     declined: list[int] = Field(default_factory=list)  # open cases they said are another fault
     urgency: Urgency | None = None
     visit_window: VisitWindow | None = None
+    # A current outage notice their words about no water or power may be explained by:
+    # shown before anything is asked; `outage_seen` once they chose to report anyway.
+    outage_notice: int | None = None
+    outage_seen: bool = False
 
     @property
     def in_common_area(self) -> bool:

@@ -58,6 +58,7 @@ EXPECTED_BLOCKS = {
     "imports.md": 9,
     "ask-json.md": 5,
     "chat-jsonl.md": 4,
+    "notices.md": 7,
     "examples/README.md": 1,
 }
 FILE_LANGUAGES = ("csv", "text", "dotenv", "yaml")

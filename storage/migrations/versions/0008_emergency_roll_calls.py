@@ -1,7 +1,7 @@
 """emergency roll calls
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01 16:16:00.907728
 
 Emergency broadcasts' roll-calls: who was asked and what each answered
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
