@@ -20,6 +20,7 @@ from bot.settings import Settings
 from handlers import drafts, menu
 from handlers.complaints import flow as complaints
 from handlers.emergencies import flow as emergencies
+from handlers.events import flow as events
 from handlers.faq import flow as faq
 from handlers.inquiries import flow as inquiries
 from handlers.my_cases import flow as my_cases
@@ -56,6 +57,7 @@ def build_flows() -> Flows:
         repairs,
         complaints,
         my_cases,
+        events,
         faq,
     ):
         module.register(flows)

@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--role", default="owner", choices=["owner", "tenant", "family"])
     invite.set_defaults(run=_lazy("bot.commands.admin", "invite"))
 
+    export = sub.add_parser("export", help="export a list as CSV on standard output")
+    export.add_argument("kind", choices=["event"])
+    export.add_argument("id", type=int, help="the event's number (shown when it is published)")
+    export.set_defaults(run=_lazy("bot.commands.admin", "export"))
+
     _add_knowledge_commands(sub)
     return parser
 

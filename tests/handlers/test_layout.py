@@ -23,6 +23,7 @@ CAPABILITIES = {
     "staff",
     "cases",
     "intake",
+    "events",
 }
 
 
