@@ -15,8 +15,8 @@ stateDiagram-v2
     inviting --> inviting: a building toggled
     inviting --> picturing
     picturing --> previewing
-    previewing --> naming: edit a field, then back to previewing
-    previewing --> [*]: publish (and, if chosen, a private message to everyone invited)
+    previewing --> naming: edit a part, then back to previewing
+    previewing --> [*]: publish (and, if chosen, message everyone invited)
 ```
 Times are typed as `10-03 18:00` (or with the year, `2026-10-03 18:00`; `10月3日 18:00`) in
 the compound's time zone; the end may be only a time of day (`21:00`), on the day it starts.
@@ -513,6 +513,7 @@ FORM: Form[EventDraft] = Form(
             lambda d: not d.audience_done,
             ask_audience,
             choices=(Choice("audience", str, take_audience),),
+            exits=(("inviting", "a building toggled"),),
         ),
         Step(
             "picturing",
@@ -526,6 +527,10 @@ FORM: Form[EventDraft] = Form(
             lambda d: True,
             ask_preview,
             choices=(Choice("preview", Preview, take_preview),),
+            exits=(
+                ("naming", "edit a part, then back to previewing"),
+                ("[*]", "publish (and, if chosen, message everyone invited)"),
+            ),
         ),
     ),
 )
