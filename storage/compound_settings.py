@@ -10,11 +10,12 @@ English text (the other language keeps its own, or falls back to this one).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from knowledge.loader import LOCALES, load_placeholders
-from storage import working_hours
+from storage import quiet_hours, working_hours
 from storage.models import Compound
 
 VALUE_MAX = 500
@@ -37,9 +38,31 @@ def placeholder_names() -> list[str]:
     return sorted(load_placeholders().defaults)
 
 
+def _working_hours(text: str) -> Any:
+    try:
+        return working_hours.to_setting(working_hours.parse(text))
+    except working_hours.BadWorkingHours as bad:
+        raise SettingRefused(f"{working_hours.SETTING}: {bad}") from None
+
+
+def _quiet_hours(text: str) -> Any:
+    try:
+        return quiet_hours.parse(text).text
+    except quiet_hours.BadQuietHours as bad:
+        raise SettingRefused(f"{quiet_hours.SETTING}: {bad}") from None
+
+
+# Settings that are the compound's own (not knowledge-base text): the same in every language,
+# stored under their name, each read by its parser (which raises SettingRefused).
+OWN_SETTINGS: dict[str, Callable[[str], Any]] = {
+    quiet_hours.SETTING: _quiet_hours,
+    working_hours.SETTING: _working_hours,
+}
+
+
 def known_keys() -> list[str]:
     """Every key a compound may set, as the refusal of an unknown one lists them."""
-    return [*placeholder_names(), working_hours.SETTING]
+    return [*placeholder_names(), *OWN_SETTINGS]
 
 
 def check(key: str, value: str, locale: str | None = None) -> Setting:
@@ -54,26 +77,22 @@ def check(key: str, value: str, locale: str | None = None) -> Setting:
         raise SettingRefused(f"unknown key {name!r}; known keys: {', '.join(known_keys())}")
     if locale is not None and locale not in LOCALES:
         raise SettingRefused(f"unknown language {locale!r}: use {' or '.join(LOCALES)}")
-    text = " ".join(value.split()) if name == working_hours.SETTING else value.strip()
+    text = " ".join(value.split()) if name in OWN_SETTINGS else value.strip()
     if not text:
         raise SettingRefused(f"{name} needs a value")
     if len(text) > VALUE_MAX:
         raise SettingRefused(f"{name}: at most {VALUE_MAX} characters")
-    if name == working_hours.SETTING:
+    if name in OWN_SETTINGS:
         if locale is not None:
             raise SettingRefused(f"{name} is the same in every language")
-        try:
-            hours = working_hours.parse(text)
-        except working_hours.BadWorkingHours as bad:
-            raise SettingRefused(f"{name}: {bad}") from None
-        return Setting(name, None, working_hours.to_setting(hours))
+        return Setting(name, None, OWN_SETTINGS[name](text))
     return Setting(name, locale, text)
 
 
 def apply(compound: Compound, setting: Setting) -> bool:
     """Stores the value on the compound; True when anything changed."""
     settings = dict(compound.settings or {})
-    if setting.name == working_hours.SETTING:
+    if setting.name in OWN_SETTINGS:
         settings[setting.name] = setting.value
     else:
         kb = dict(settings.get("kb") or {})
