@@ -55,6 +55,7 @@ TITLE_MAX, DESCRIPTION_MAX, PLACE_MAX = 60, 1000, 200
 CAPACITY_MAX = 10_000
 PER_HOUSEHOLD_BUTTONS = 5
 ALL_BUILDINGS, AUDIENCE_DONE = "*", "+"
+NEXT_YEAR_AFTER_DAYS = 30
 
 _MOMENT = re.compile(
     r"^(?:(?P<year>\d{4})\s*[-/.年]\s*)?(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*[日号]?"
@@ -105,7 +106,8 @@ class EventDraft(BaseModel):
 
 def read_moment(text: str, zone_name: str, now: datetime) -> datetime | None:
     """`10-03 18:00`, `2026-10-03 18:00`, `10月3日 18点` in the compound's zone, as UTC;
-    without a year, the next such day. None when it is not a date and time."""
+    without a year, this year's, or next year's when this year's is a month gone. None when
+    it is not a date and time."""
     found = _MOMENT.match(text.strip())
     if found is None:
         return None
@@ -122,7 +124,9 @@ def read_moment(text: str, zone_name: str, now: datetime) -> datetime | None:
         )
     except ValueError:
         return None
-    if not found["year"] and moment < now - timedelta(days=1):
+    # "01-05" typed in December means next January; "03-01" typed on 03-02 is a slip, and
+    # is refused as past rather than read as next year.
+    if not found["year"] and moment < now - timedelta(days=NEXT_YEAR_AFTER_DAYS):
         moment = moment.replace(year=moment.year + 1)
     return moment.astimezone(now.tzinfo)
 
@@ -451,7 +455,7 @@ async def publish(ctx: Context, event: Event, *, tell: bool) -> None:
             ref=group_ref(event.id),
             photos=(event.photo,) if event.photo else (),
         )
-    await schedule_reminders(ctx.session, event, now)
+    await schedule_reminders(ctx, event)
     told = 0
     if tell:
         told = await announce(

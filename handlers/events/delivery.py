@@ -17,14 +17,24 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.bulk import open_broadcast, queue
+from bot.engine.context import Context
 from bot.engine.jobs import JobContext
 from bot.engine.replies import Button, Send, keyboard
 from bot.i18n import locale_for, translate
 from handlers.events.common import EventAction, EventPress
-from storage.models import BroadcastKind, Compound, Event, EventSignup, EventStatus, SignupStatus
+from storage.models import (
+    BroadcastKind,
+    Compound,
+    Event,
+    EventSignup,
+    EventStatus,
+    ScheduledJob,
+    SignupStatus,
+)
 from storage.quiet_hours import hold_until
 from storage.repos import jobs
 from storage.repos.audience import AudienceSpec, Topic, recipients
@@ -142,15 +152,28 @@ def _chats(
     return list(seen.values())
 
 
-async def schedule_reminders(session: AsyncSession, event: Event, now: datetime) -> None:
-    """The day-before and two-hours-before reminders (those still ahead); a new time
-    replaces the earlier ones."""
+async def schedule_reminders(ctx: Context, event: Event) -> None:
+    """The day-before and two-hours-before reminders (those still ahead), armed after the
+    commit; a new time replaces the earlier ones (and moving back to a time revives its
+    reminder, whose row is unique per time)."""
+    now = ctx.services.clock()
     for which, before in REMINDERS.items():
         subject = f"{event.id}:{which}"
-        await jobs.cancel(session, REMINDER_JOB, subject)
+        await jobs.cancel(ctx.session, REMINDER_JOB, subject)
         due = event.starts_at - before
-        if due > now:
-            await jobs.schedule(session, REMINDER_JOB, subject, due)
+        if due <= now:
+            continue
+        if not await ctx.schedule(REMINDER_JOB, subject, due):
+            await ctx.session.execute(
+                update(ScheduledJob)
+                .where(
+                    ScheduledJob.kind == REMINDER_JOB,
+                    ScheduledJob.subject == subject,
+                    ScheduledJob.due_at == due,
+                    ScheduledJob.fired_at.is_(None),
+                )
+                .values(cancelled=False)
+            )
 
 
 async def cancel_reminders(session: AsyncSession, event: Event) -> None:
@@ -167,6 +190,8 @@ async def on_reminder(job: JobContext) -> None:
     event = await get_event(job.session, int(event_id))
     if event is None or event.status is not EventStatus.PUBLISHED or event.starts_at <= job.now:
         return
+    if which == "day" and job.now >= event.starts_at - REMINDERS["2h"]:
+        return  # fired late (the bot was down): the two-hours-before reminder says it
     compound = await job.session.get(Compound, event.compound_id)
     if compound is None:
         return

@@ -216,7 +216,7 @@ async def editing_time(ctx: Context) -> None:
     event.starts_at, event.ends_at = start, end
     if event.signup_deadline > start:
         event.signup_deadline = start
-    await schedule_reminders(ctx.session, event, now)
+    await schedule_reminders(ctx, event)
     ctx.conversation.finish()
     new = when(ctx, event)
     told = await _tell(
