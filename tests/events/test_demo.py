@@ -20,7 +20,7 @@ async def test_the_demo_events(harness: Harness) -> None:
     assert [e.title for e in events] == [
         spec.title for spec in sorted(demo.EVENTS, key=lambda e: e.days)
     ]
-    health, craft = events
+    health, _craft = events
     assert all(e.starts_at > h.services.clock() for e in events)
     rows = await signups(h.services.db, health.id)
     assert sum(s.people for s in by_status(rows, SignupStatus.CONFIRMED)) == 9
