@@ -141,7 +141,8 @@ def summary(ctx: Context, event: Event, signups: list[EventSignup]) -> str:
         )
     if event.starts_at <= ctx.services.clock():
         missing = [attendee_name(s) for s in confirmed if s.checked_in_at is None]
-        lines.append(ctx.t("event-summary-no-shows", names="、".join(missing) or "—"))
+        separator = ctx.t("event-list-separator")
+        lines.append(ctx.t("event-summary-no-shows", names=separator.join(missing) or "—"))
     return "\n".join(lines)
 
 

@@ -128,7 +128,7 @@ async def show_event(ctx: Context, event_id: int) -> None:
     staff = may_manage(ctx, event.compound_id)
     if signup is not None:
         parts.append(await _signup_text(ctx, event, signup))
-        rows += _signup_rows(ctx, event, signup, now)
+        rows += _signup_rows(ctx, event, signup)
     elif event.status is EventStatus.PUBLISHED and now < event.signup_deadline:
         if units:
             parts.append(ctx.t("event-ask-people"))
@@ -176,9 +176,7 @@ async def _signup_text(ctx: Context, event: Event, signup: EventSignup) -> str:
     return ctx.t("event-yours-waitlisted", count=signup.people, position=position)
 
 
-def _signup_rows(
-    ctx: Context, event: Event, signup: EventSignup, now: object
-) -> list[list[Button]]:
+def _signup_rows(ctx: Context, event: Event, signup: EventSignup) -> list[list[Button]]:
     if event.status is not EventStatus.PUBLISHED or event.starts_at <= ctx.services.clock():
         return []
     return [
@@ -235,7 +233,7 @@ async def sign_up_household(ctx: Context, event_id: int, people: int) -> None:
     if existing is not None:
         ctx.say(
             "event-already",
-            keyboard(*_signup_rows(ctx, event, existing, now)),
+            keyboard(*_signup_rows(ctx, event, existing)),
             text=await _signup_text(ctx, event, existing),
         )
         return
@@ -246,7 +244,7 @@ async def sign_up_household(ctx: Context, event_id: int, people: int) -> None:
     if signup.status is SignupStatus.CONFIRMED:
         ctx.say(
             "event-signed-up",
-            keyboard(*_signup_rows(ctx, event, signup, now)),
+            keyboard(*_signup_rows(ctx, event, signup)),
             title=event.title,
             when=when(ctx, event),
             place=event.place,
@@ -256,7 +254,7 @@ async def sign_up_household(ctx: Context, event_id: int, people: int) -> None:
     else:
         ctx.say(
             "event-waitlisted",
-            keyboard(*_signup_rows(ctx, event, signup, now)),
+            keyboard(*_signup_rows(ctx, event, signup)),
             title=event.title,
             count=signup.people,
             position=await waitlist_position(ctx.session, signup),
