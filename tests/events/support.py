@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
+from contextlib import redirect_stderr, redirect_stdout
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.cli import main
 from handlers.events.common import EventAction, EventPress
 from storage import demo
 from storage.db import Database
@@ -22,6 +26,7 @@ from storage.models import (
     SignupStatus,
     Unit,
 )
+from tests.docs.test_examples import saved_logging
 
 # Households added for these tests live in building 9 (the demo has buildings 1-3).
 EXTRA_BUILDING = "9"
@@ -129,3 +134,12 @@ def by_status(rows: list[EventSignup], status: SignupStatus) -> list[EventSignup
 
 def signup_press(event_id: int, people: int) -> str:
     return EventPress(EventAction.SIGNUP, event_id, people).pack()
+
+
+async def run_cli(*argv: str) -> tuple[int, str, str]:
+    """`courtyard ARGV` in this process (DATABASE_URL from the environment): its exit status,
+    standard output and standard error. The logging it configures is put back after."""
+    out, err = io.StringIO(), io.StringIO()
+    with saved_logging(), redirect_stdout(out), redirect_stderr(err):
+        code = await asyncio.to_thread(main, list(argv))
+    return code, out.getvalue(), err.getvalue()

@@ -6,21 +6,18 @@ reminders go out; staff check people in with their codes; the manager exports th
 from __future__ import annotations
 
 import asyncio
-import io
-from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
 from sqlalchemy import select
 
-from bot.cli import main
 from bot.engine.replies import Send
 from bot.scheduler import DeadlineScheduler
 from storage import demo
 from storage.migrate import alembic_config
 from storage.models import Event, SignupStatus
-from tests.events.support import add_households, by_status, signups
+from tests.events.support import add_households, by_status, run_cli, signups
 from tests.harness import Harness
 from tests.scheduler.support import Clock
 
@@ -185,14 +182,12 @@ async def test_the_manager_exports_the_list(
     # The command line wants a schema it knows: the test's tables are the models', as new.
     await asyncio.to_thread(command.stamp, alembic_config(h.services.db.url), "head")
     monkeypatch.setenv("DATABASE_URL", h.services.db.url)
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        assert await asyncio.to_thread(main, ["export", "event", str(event_id)]) == 0
-    lines = out.getvalue().splitlines()
+    code, out, err = await run_cli("export", "event", str(event_id))
+    assert code == 0, err
+    lines = out.splitlines()
     assert lines[0] == "unit,name,phone,people,status,waitlist,code,checked_in,signed_up"
     assert lines[1].startswith("1-1-0301,王芳,,2,confirmed,,")
     assert lines[2].startswith("2-1-0502,David Chen,,1,confirmed,,")
-    assert "3 of 40 places, 2 households, 0 waiting" in err.getvalue()
-    with redirect_stdout(io.StringIO()), redirect_stderr(err):
-        assert await asyncio.to_thread(main, ["export", "event", "999"]) == 1
-    assert "no event 999" in err.getvalue()
+    assert "3 of 40 places, 2 households, 0 waiting" in err
+    code, out, err = await run_cli("export", "event", "999")
+    assert code == 1 and "no event 999" in err and out == ""

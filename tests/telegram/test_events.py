@@ -7,8 +7,6 @@ exports the list."""
 from __future__ import annotations
 
 import asyncio
-import io
-from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,12 +15,11 @@ import pytest
 from alembic import command
 from sqlalchemy import select
 
-from bot.cli import main
 from bot.scheduler import DeadlineScheduler
 from storage.demo import RESIDENT_GROUP_ID
 from storage.migrate import alembic_config
 from storage.models import Event, SignupStatus
-from tests.events.support import add_households, by_status, signups
+from tests.events.support import add_households, by_status, run_cli, signups
 from tests.telegram.conftest import Live
 from tests.telegram.updates import Person as Sender
 from tests.telegram.updates import button_data
@@ -133,11 +130,9 @@ async def test_mid_autumn_party_through_telegram(
     # The manager exports the list.
     await asyncio.to_thread(command.stamp, alembic_config(live.services.db.url), "head")
     monkeypatch.setenv("DATABASE_URL", live.services.db.url)
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        code = await asyncio.to_thread(main, ["export", "event", str(event.id)])
-    assert code == 0, err.getvalue()
-    lines = out.getvalue().splitlines()
+    code, out, err = await run_cli("export", "event", str(event.id))
+    assert code == 0, err
+    lines = out.splitlines()
     assert len(lines) == 1 + 14
     david = next(line for line in lines if line.startswith("2-1-0502,"))
     assert f",3,confirmed,,{codes[DAVID.id]}," in david and david.split(",")[7]  # came
