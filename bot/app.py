@@ -22,6 +22,7 @@ from handlers.complaints import flow as complaints
 from handlers.emergencies import broadcast as emergency_broadcast
 from handlers.emergencies import flow as emergencies
 from handlers.emergencies import rollcall
+from handlers.events import flow as events
 from handlers.faq import flow as faq
 from handlers.inquiries import flow as inquiries
 from handlers.my_cases import flow as my_cases
@@ -62,6 +63,7 @@ def build_flows() -> Flows:
         complaints,
         my_cases,
         notices,
+        events,
         faq,
     ):
         module.register(flows)

@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     rollcall.add_argument("id", type=int, help="the roll-call's number")
     rollcall.add_argument("--out", help="write to this file instead of standard output")
     rollcall.set_defaults(run=_lazy("bot.commands.export", "rollcall"))
+    event = export_sub.add_parser("event", help="an event's sign-up list")
+    event.add_argument("id", type=int, help="the event's number (shown when it is published)")
+    event.set_defaults(run=_lazy("bot.commands.export", "event"))
 
     notice = sub.add_parser("notice", help="send, list or cancel notices to residents")
     notice_sub = notice.add_subparsers(dest="notice_command", required=True)

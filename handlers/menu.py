@@ -20,6 +20,7 @@ class MenuItem(enum.StrEnum):
     COMPLAIN = "complain"
     MY_CASES = "mycases"
     NOTICES = "notices"
+    EVENTS = "events"
     BIND = "bind"
     LANG = "lang"
     HELP = "help"
@@ -65,7 +66,8 @@ def menu_keyboard(ctx: Context) -> Keyboard:
         rows.append(
             entries(("repair-menu", MenuItem.REPAIR), ("complaint-menu", MenuItem.COMPLAIN))
         )
-        rows.append(entries(("mycases-menu", MenuItem.MY_CASES), ("notice-menu", MenuItem.NOTICES)))
+        rows.append(entries(("mycases-menu", MenuItem.MY_CASES)))
+        rows.append(entries(("notice-menu", MenuItem.NOTICES), ("event-menu", MenuItem.EVENTS)))
     if ctx.event.is_private and not ctx.actor.is_resident():
         rows.append(entries(("common-menu-bind", MenuItem.BIND), ("notice-menu", MenuItem.NOTICES)))
     rows = [row for row in rows if row]
@@ -124,6 +126,7 @@ MENU_COMMANDS = {
     MenuItem.COMPLAIN: "complain",
     MenuItem.MY_CASES: "mycases",
     MenuItem.NOTICES: "notices",
+    MenuItem.EVENTS: "events",
     MenuItem.BIND: "bind",
 }
 

@@ -17,6 +17,7 @@ from storage.models import (
     ChatBinding,
     ChatPurpose,
     Compound,
+    Event,
     InviteCode,
     Notice,
     NoticeCategory,
@@ -30,6 +31,7 @@ from storage.models import (
     StaffRole,
     Unit,
 )
+from storage.repos.events import sign_up
 from storage.repos.invites import create_invite
 
 CODE = "sunny"
@@ -127,7 +129,58 @@ PEOPLE = (
     DemoPerson(3001, "张经理", "zh", staff_role=StaffRole.MANAGER),
 )
 # People on the office's register who have not joined the chat yet.
-ROSTER = (("1-2-0902", "孙丽", "owner"), ("2-2-1201", "Emma Wong", "owner"))
+ROSTER = (
+    ("1-2-0902", "孙丽", "owner"),
+    ("2-2-1201", "Emma Wong", "owner"),
+    ("1-1-0702", "周阿姨", "owner"),
+    ("3-1-0401", "Tom Baker", "tenant"),
+)
+
+
+@dataclass(frozen=True)
+class DemoEvent:
+    """An upcoming event, `days` ahead at `start`–`end` local time, with sign-ups by roster
+    households (unit, people) in this order: the ones that do not fit wait."""
+
+    title: str
+    description: str
+    place: str
+    days: int
+    start: time
+    end: time
+    capacity: int
+    per_household: int
+    signups: tuple[tuple[str, int], ...]
+
+
+EVENTS = (
+    # Places left: anyone can sign up at once.
+    DemoEvent(
+        "亲子手工课 · Family craft afternoon",
+        "做灯笼、剪纸，适合3岁以上的孩子和家长。Lanterns and paper-cutting for children (3+) "
+        "and their parents.",
+        "会所活动室 Clubhouse activity room",
+        days=5,
+        start=time(14, 0),
+        end=time(16, 30),
+        capacity=30,
+        per_household=3,
+        signups=(("1-2-0902", 2),),
+    ),
+    # One place left and a household waiting for two: a sign-up of one still gets in.
+    DemoEvent(
+        "社区义诊 · Free health check",
+        "社区医院医生现场量血压、测血糖、答疑。Doctors from the community hospital check "
+        "blood pressure and blood sugar and answer questions.",
+        "南门广场 South gate square",
+        days=3,
+        start=time(9, 0),
+        end=time(11, 30),
+        capacity=10,
+        per_household=3,
+        signups=(("1-2-0902", 3), ("2-2-1201", 3), ("1-1-0702", 3), ("3-1-0401", 2)),
+    ),
+)
 
 
 @dataclass
@@ -216,6 +269,7 @@ async def seed_demo(session: AsyncSession, *, now: datetime) -> DemoSummary:
     if await session.scalar(select(Notice.id).where(Notice.compound_id == compound.id)) is None:
         session.add_all(demo_notices(compound, now))
     await session.flush()
+    await _ensure_events(session, compound, units, now)
     return DemoSummary(compound=compound, invite_code=invite.code, units=len(units))
 
 
@@ -268,6 +322,49 @@ def demo_notices(compound: Compound, now: datetime) -> list[Notice]:
         created_at=now,
     )
     return [outage, community]
+
+
+async def _ensure_events(
+    session: AsyncSession, compound: Compound, units: dict[str, Unit], now: datetime
+) -> None:
+    """The demo's upcoming events, each once (by title), dated from `now`."""
+    zone = ZoneInfo(compound.timezone)
+    today = now.astimezone(zone).date()
+    for spec in EVENTS:
+        found = await session.scalar(
+            select(Event).where(Event.compound_id == compound.id, Event.title == spec.title)
+        )
+        if found is not None:
+            continue
+        day = today + timedelta(days=spec.days)
+        starts = datetime.combine(day, spec.start, tzinfo=zone).astimezone(UTC)
+        event = Event(
+            compound_id=compound.id,
+            title=spec.title,
+            description=spec.description,
+            place=spec.place,
+            starts_at=starts,
+            ends_at=datetime.combine(day, spec.end, tzinfo=zone).astimezone(UTC),
+            signup_deadline=starts,
+            capacity=spec.capacity,
+            per_household=spec.per_household,
+            buildings=[],
+            created_at=now,
+        )
+        session.add(event)
+        await session.flush()
+        for label, people in spec.signups:
+            unit = units[label]
+            person_id = await session.scalar(
+                select(Residency.person_id)
+                .where(Residency.unit_id == unit.id)
+                .order_by(Residency.id)
+                .limit(1)
+            )
+            assert person_id is not None  # every signing unit is on the roster
+            await sign_up(
+                session, event, person_id=person_id, unit_id=unit.id, people=people, now=now
+            )
 
 
 async def _ensure_units(session: AsyncSession, compound: Compound) -> dict[str, Unit]:

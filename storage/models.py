@@ -766,3 +766,77 @@ class Notice(Base):
     shown_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# ── Community events: a sign-up list with a capacity, a waitlist and check-in at the door ──
+
+
+class EventStatus(enum.StrEnum):
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Event(Base):
+    """A community event residents sign up for (handlers/events/). Capacity counts people;
+    each household (unit) brings at most `per_household`. `buildings` empty: the whole
+    compound is invited."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_compound_starts", "compound_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    place: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    signup_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    capacity: Mapped[int] = mapped_column(Integer)
+    per_household: Mapped[int] = mapped_column(Integer)
+    buildings: Mapped[list[str]] = mapped_column(default=list)
+    photo: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus), default=EventStatus.PUBLISHED)
+    # Arrival order of sign-ups: each sign-up (and each re-sign-up) takes the next number,
+    # in the transaction that holds the event's row, so the waitlist is first come first served.
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SignupStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class EventSignup(Base):
+    """One household's place at an event: how many come, whether they have a place or wait
+    for one, and the code they show at the door."""
+
+    __tablename__ = "event_signups"
+    __table_args__ = (
+        # One sign-up per household and event: a second member of the home sees the first's.
+        UniqueConstraint("event_id", "unit_id", name="uq_event_signups_household"),
+        UniqueConstraint("event_id", "code", name="uq_event_signups_code"),
+        Index("ix_event_signups_event_status", "event_id", "status", "seq"),
+        Index("ix_event_signups_person", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    people: Mapped[int] = mapped_column(Integer)
+    status: Mapped[SignupStatus] = mapped_column(_enum(SignupStatus))
+    seq: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_in_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    unit: Mapped[Unit] = relationship()

@@ -12,6 +12,7 @@ stateDiagram-v2
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,12 +49,16 @@ class StartPress(ButtonData):
 
 async def start(ctx: Context) -> None:
     """Greets in the user's language; `/start CODE` redeems an invite, `/start fees` (a deep
-    link from a group) continues into that flow in private."""
+    link from a group) continues into that flow in private, and `/start events-12` runs
+    `/events 12` (the sign-up link under an event's post in the group)."""
     payload = ctx.event.deep_link
     # "start" is the payload of the plain "open a private chat" link from a group.
     if payload and payload.lower() != "start":
-        command = ctx.services.flows.commands.get(payload.lower())
+        # "fees" runs /fees; "events-12" runs /events 12 (an invite code has no hyphen).
+        name, _, arg = payload.lower().partition("-")
+        command = ctx.services.flows.commands.get(name)
         if command is not None:
+            ctx.event = dataclasses.replace(ctx.event, command=name, args=arg)
             await command.handler(ctx)
             return
         await _redeem(ctx, payload)

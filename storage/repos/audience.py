@@ -136,6 +136,13 @@ async def recipients(
 async def household_count(
     session: AsyncSession, compound: Compound, spec: AudienceSpec | None = None
 ) -> int:
-    """How many homes `spec` reaches: units with at least one bound resident in it."""
-    units = _residents(compound.id, spec or AudienceSpec()).with_only_columns(Unit.id).distinct()
+    """How many homes `spec` reaches in private: units with at least one bound resident the
+    bot can message (a home known only from the office's roster is not reached)."""
+    units = (
+        _residents(compound.id, spec or AudienceSpec())
+        .join(Person, Person.id == Residency.person_id)
+        .where(Person.telegram_id.is_not(None))
+        .with_only_columns(Unit.id)
+        .distinct()
+    )
     return int(await session.scalar(select(func.count()).select_from(units.subquery())) or 0)

@@ -24,6 +24,7 @@ CAPABILITIES = {
     "cases",
     "intake",
     "notices",
+    "events",
 }
 
 
