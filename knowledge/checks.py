@@ -3,8 +3,10 @@
 Checked: each file's shape, unknown topic and action ids, a missing language, fewer than six
 ways to ask in a shipped entry, a shipped topic without an entry, the same phrasing under two
 entries (or also an example of an actionable intent), placeholders that are unknown or have
-nothing to fill them, and the router's own files in `intents/`. A deployment's directory is
-checked for every compound at once: its shared files, then each compound's directory.
+nothing to fill them, the router's own files in `intents/`, and the semantic vectors
+(`knowledge/vectors.npz`, stale when a shipped phrasing changed: `courtyard kb build`).
+A deployment's directory is checked for every compound at once: its shared files, then each
+compound's directory.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from knowledge.loader import (
     local_files,
 )
 from knowledge.rules import INTENTS_DIR, IntentRules
+from knowledge.semantic import stale
 from knowledge.tokenize import compact
 
 
@@ -49,6 +52,9 @@ def check_all(local_dir: Path | None = None) -> CheckResult:
     shipped = scopes[0][1]
     missing = sorted(load_catalog().topics.keys() - shipped.entries.keys())
     add([Problem("knowledge/data", f"topic {topic} has no shipped entry") for topic in missing])
+    vectors = stale()
+    if vectors is not None:
+        add([Problem("knowledge/vectors.npz", vectors)])
     if local_dir is not None:
         scopes.append(("every compound", load_knowledge(local_dir)))
         scopes.extend(

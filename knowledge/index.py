@@ -35,6 +35,9 @@ CANDIDATES = 12
 # and how many labels then get an exact score.
 POSTINGS_BUDGET = 3000
 SHORTLIST = 150
+# The query length (norm of its weighted features) past which a message is not penalised:
+# this share of the indexed phrasings are shorter.
+NORM_CAP_QUANTILE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,10 @@ class Index:
     _compacts: list[list[str]] = field(default_factory=list)
     _default_label_idf: float = 1.0
     _default_phrase_idf: float = 1.0
+    # A message longer than a long phrasing is scored as if it were that long: its extra
+    # words (the history before the ask, greetings, details) do not dilute the match.
+    _label_norm_cap: float = math.inf
+    _phrase_norm_cap: float = math.inf
 
     @classmethod
     def build(
@@ -137,6 +144,14 @@ class Index:
                 index._postings.setdefault(feature, {})[slot] = vector[feature]
             index._label_vectors.append(vector)
             index._label_norms.append(math.sqrt(sum(v * v for v in vector.values())) or 1.0)
+        label_norms = sorted(
+            _norm(feature_weights(features, index._label_idf, index._default_label_idf))
+            for _, features, _ in doc_features
+        )
+        phrase_norms = sorted(p.norm for phrasings in index._phrasings for p in phrasings)
+        if label_norms:
+            index._label_norm_cap = label_norms[int(len(label_norms) * NORM_CAP_QUANTILE)]
+            index._phrase_norm_cap = phrase_norms[int(len(phrase_norms) * NORM_CAP_QUANTILE)]
         return index
 
     def search(self, text: str, *, limit: int = CANDIDATES, only: str | None = None) -> list[Hit]:
@@ -146,19 +161,19 @@ class Index:
         if not features:
             return []
         label_q = feature_weights(features, self._label_idf, self._default_label_idf)
-        label_norm = math.sqrt(sum(v * v for v in label_q.values())) or 1.0
+        label_norm = min(_norm(label_q), self._label_norm_cap)
         scores = self._candidates(label_q)
         keep = _filter(only)
         best = heapq.nlargest(
             limit,
             (
-                (s / (label_norm * self._label_norms[i]), i)
+                (min(s / (label_norm * self._label_norms[i]), 1.0), i)
                 for i, s in scores.items()
                 if keep(self.labels[i])
             ),
         )
         phrase_q = feature_weights(features, self._phrase_idf, self._default_phrase_idf)
-        phrase_norm = math.sqrt(sum(v * v for v in phrase_q.values())) or 1.0
+        phrase_norm = min(_norm(phrase_q), self._phrase_norm_cap)
         query_keys = phrase_q.keys()
         query = compact(text)
         hits = []
@@ -168,7 +183,9 @@ class Index:
                 shared = query_keys & p.weights.keys()
                 if not shared:
                     continue
-                cosine = sum(phrase_q[f] * p.weights[f] for f in shared) / (phrase_norm * p.norm)
+                cosine = min(
+                    sum(phrase_q[f] * p.weights[f] for f in shared) / (phrase_norm * p.norm), 1.0
+                )
                 if cosine > phrase_score:
                     phrase_score, phrasing = cosine, self._texts[slot][position]
             closest = process.extractOne(query, self._compacts[slot], scorer=fuzz.ratio)
@@ -218,6 +235,10 @@ class Index:
             vector = self._label_vectors[slot]
             scores[slot] = sum(query[f] * vector[f] for f in keys & vector.keys())
         return scores
+
+
+def _norm(weights: Mapping[str, float]) -> float:
+    return math.sqrt(sum(v * v for v in weights.values())) or 1.0
 
 
 def _filter(only: str | None) -> Callable[[str], bool]:

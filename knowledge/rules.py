@@ -2,7 +2,8 @@
 
 - Emergencies: patterns per kind (fire, smoke, gas, trapped, flood, shock, violence, medical)
   in order of priority, the wording that turns an emergency word into a general question
-  ("电梯困人怎么办"), and the common places and buildings a report may name ("楼道", "3号楼").
+  ("电梯困人怎么办") or a long-running problem ("每次下雨都淹，四年了"), and the common
+  places and buildings a report may name ("楼道", "3号楼").
 - Actionable intents (repair, fee, complaint, event, handoff): weighted cue patterns and
   example phrasings. Cues carry what examples cannot: "我家...欠" is about the resident's own
   bill whatever the words around it.
@@ -23,6 +24,8 @@ from knowledge.intent_ids import ACTIONABLE, Intent
 from knowledge.tokenize import Lexicon, normalize, rewrite
 
 INTENTS_DIR = Path(__file__).parent / "intents"
+# Where a sentence ends, to find a long message's last sentence.
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])|(?<=\. )")
 
 
 def _compile(patterns: list[str] | str) -> re.Pattern[str] | None:
@@ -58,6 +61,7 @@ class EmergencyRules:
     ignore: re.Pattern[str] | None = None
     general: re.Pattern[str] | None = None
     hypothetical: re.Pattern[str] | None = None
+    chronic: re.Pattern[str] | None = None
     urgent: re.Pattern[str] | None = None
     here: re.Pattern[str] | None = None
     cries: re.Pattern[str] | None = None
@@ -74,6 +78,7 @@ class EmergencyRules:
             ignore=_compile(data.get("ignore", [])),
             general=_compile(data.get("general", [])),
             hypothetical=_compile(data.get("hypothetical", [])),
+            chronic=_compile(data.get("chronic", [])),
             urgent=_compile(data.get("urgent", [])),
             here=_compile(data.get("here", [])),
             cries=_compile(data.get("cries", [])),
@@ -94,7 +99,7 @@ class EmergencyRules:
 
         if has(self.cries):
             return EmergencyMatch(kinds, guarded=False)
-        if has(self.hypothetical):
+        if has(self.hypothetical) or has(self.chronic):
             return EmergencyMatch(kinds, guarded=True)
         guarded = has(self.general) and not (has(self.urgent) or has(self.here))
         return EmergencyMatch(kinds, guarded=guarded)
@@ -165,6 +170,12 @@ class IntentRules:
 
     def is_question(self, text: str) -> bool:
         return self.question is not None and self.question.search(text) is not None
+
+    def ends_with_question(self, text: str) -> bool:
+        """The last sentence asks something: in a long message, the ask comes last and the
+        story before it ("楼上漏水到我家…想问维修费用由谁出？") is background."""
+        sentences = [s for s in _SENTENCE_END.split(text) if s.strip(" 。.!！")]
+        return len(sentences) > 1 and self.is_question(sentences[-1])
 
     def is_request(self, text: str) -> bool:
         return self.request is not None and self.request.search(text) is not None

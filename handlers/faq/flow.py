@@ -70,7 +70,9 @@ async def on_text(ctx: Context) -> None:
     text = (ctx.event.text or "").strip()
     if not text:
         return
-    decision = router_for(ctx).route(text, compound=kb_values(ctx), locale_hint=ctx.locale)
+    decision = await router_for(ctx).route_async(
+        text, compound=kb_values(ctx), locale_hint=ctx.locale
+    )
     if not may_speak(ctx, decision):
         return
     # Answer in the language the message was written in; a message in no language the router
@@ -134,7 +136,9 @@ async def emergency_interrupt(ctx: Context) -> bool:
     text = ctx.event.text or ""
     if not text or not router_for(ctx).is_emergency(text):
         return False
-    decision = router_for(ctx).route(text, compound=kb_values(ctx), locale_hint=ctx.locale)
+    decision = await router_for(ctx).route_async(
+        text, compound=kb_values(ctx), locale_hint=ctx.locale
+    )
     ctx.locale = decision.locale
     await report_emergency(ctx, decision)
     return True
