@@ -21,6 +21,7 @@ from handlers import drafts, menu
 from handlers.complaints import flow as complaints
 from handlers.emergencies import flow as emergencies
 from handlers.faq import flow as faq
+from handlers.fees import flow as fees
 from handlers.inquiries import flow as inquiries
 from handlers.my_cases import flow as my_cases
 from handlers.onboarding import binding
@@ -56,6 +57,7 @@ def build_flows() -> Flows:
         repairs,
         complaints,
         my_cases,
+        fees,
         faq,
     ):
         module.register(flows)

@@ -42,7 +42,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     imp = sub.add_parser("import", help="import a CSV file (all rows or none)")
-    imp.add_argument("kind", choices=["compounds", "units", "residents", "staff", "settings"])
+    imp.add_argument(
+        "kind",
+        choices=[
+            "compounds",
+            "units",
+            "residents",
+            "staff",
+            "settings",
+            "bills",
+            "payments",
+            "ledger",
+        ],
+    )
     imp.add_argument("file")
     imp.set_defaults(run=_lazy("bot.commands.admin", "import_csv"))
 

@@ -19,6 +19,7 @@ class MenuItem(enum.StrEnum):
     REPAIR = "repair"
     COMPLAIN = "complain"
     MY_CASES = "mycases"
+    FEES = "fees"
     BIND = "bind"
     LANG = "lang"
     HELP = "help"
@@ -64,7 +65,7 @@ def menu_keyboard(ctx: Context) -> Keyboard:
         rows.append(
             entries(("repair-menu", MenuItem.REPAIR), ("complaint-menu", MenuItem.COMPLAIN))
         )
-        rows.append(entries(("mycases-menu", MenuItem.MY_CASES)))
+        rows.append(entries(("mycases-menu", MenuItem.MY_CASES), ("fees-menu", MenuItem.FEES)))
     if ctx.event.is_private and not ctx.actor.is_resident():
         rows.append(entries(("common-menu-bind", MenuItem.BIND)))
     rows = [row for row in rows if row]
@@ -122,6 +123,7 @@ MENU_COMMANDS = {
     MenuItem.REPAIR: "repair",
     MenuItem.COMPLAIN: "complain",
     MenuItem.MY_CASES: "mycases",
+    MenuItem.FEES: "fees",
     MenuItem.BIND: "bind",
 }
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowledge.loader import LOCALES, load_placeholders
-from storage import working_hours
+from storage import fee_settings, working_hours
 from storage.models import Compound
 
 VALUE_MAX = 500
@@ -39,7 +39,11 @@ def placeholder_names() -> list[str]:
 
 def known_keys() -> list[str]:
     """Every key a compound may set, as the refusal of an unknown one lists them."""
-    return [*placeholder_names(), working_hours.SETTING]
+    return [*placeholder_names(), working_hours.SETTING, *_OWN_KEYS]
+
+
+# Fee settings that are not placeholders (late_fee is both: its rule fills the placeholder).
+_OWN_KEYS = tuple(key for key in fee_settings.KEYS if key != fee_settings.LATE_FEE)
 
 
 def check(key: str, value: str, locale: str | None = None) -> Setting:
@@ -59,6 +63,13 @@ def check(key: str, value: str, locale: str | None = None) -> Setting:
         raise SettingRefused(f"{name} needs a value")
     if len(text) > VALUE_MAX:
         raise SettingRefused(f"{name}: at most {VALUE_MAX} characters")
+    if name in fee_settings.KEYS:
+        if locale is not None:
+            raise SettingRefused(f"{name} is the same in every language")
+        try:
+            return Setting(name, None, fee_settings.parse(name, text))
+        except fee_settings.BadFeeSetting as bad:
+            raise SettingRefused(str(bad)) from None
     if name == working_hours.SETTING:
         if locale is not None:
             raise SettingRefused(f"{name} is the same in every language")
@@ -72,6 +83,8 @@ def check(key: str, value: str, locale: str | None = None) -> Setting:
 
 def apply(compound: Compound, setting: Setting) -> bool:
     """Stores the value on the compound; True when anything changed."""
+    if setting.name in fee_settings.KEYS:
+        return fee_settings.store(compound, setting.name, setting.value)
     settings = dict(compound.settings or {})
     if setting.name == working_hours.SETTING:
         settings[setting.name] = setting.value

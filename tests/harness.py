@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from bot.app import build_flows
 from bot.engine.engine import Engine
 from bot.engine.events import ChatKind, ChatRef, Incoming, Photo, Press, UserRef, split_command
-from bot.engine.replies import Delivered, Edit, Outbound, Send, Toast
+from bot.engine.replies import Delivered, Edit, Outbound, Send, Toast, Upload
 from bot.services import Services
 from bot.settings import Settings
 from storage import demo
@@ -30,6 +30,7 @@ class Sent:
     buttons: list[list[tuple[str, str | None]]]
     photos: tuple[str, ...] = ()
     thread_id: int | None = None
+    uploads: tuple[Upload, ...] = ()
 
     def data(self, label_part: str) -> str:
         """The data of the first button whose label contains `label_part`."""
@@ -64,7 +65,15 @@ class RecordingTransport:
             self.topics.append((message.chat_id, thread_id, message.open_topic))
         buttons = [[(b.text, b.data) for b in row] for row in message.buttons]
         self.sent.append(
-            Sent(message.chat_id, message_id, message.text, buttons, message.photos, thread_id)
+            Sent(
+                message.chat_id,
+                message_id,
+                message.text,
+                buttons,
+                message.photos,
+                thread_id,
+                message.uploads,
+            )
         )
         return Delivered(message_id=message_id, thread_id=thread_id)
 

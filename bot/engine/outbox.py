@@ -19,6 +19,7 @@ until the transport reports it sent, or it failed for good.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from bot.engine.replies import (
     Send,
     Toast,
     Undeliverable,
+    Upload,
 )
 from bot.i18n import translate
 from storage.db import Database
@@ -94,6 +96,12 @@ def _row(item: Send | Edit) -> OutboxMessage:
             "reply_to": item.reply_to,
             "open_topic": item.open_topic,
         }
+        if item.uploads:
+            # The bytes go with the row (base64 in its JSON): a restart still sends them.
+            payload["uploads"] = [
+                [upload.name, base64.b64encode(upload.data).decode("ascii")]
+                for upload in item.uploads
+            ]
         return OutboxMessage(kind=SEND, chat_id=item.chat_id, ref=item.ref, payload=payload)
     payload = {"text": item.text, "buttons": _buttons(item.buttons), "message_id": item.message_id}
     return OutboxMessage(kind=EDIT, chat_id=item.chat_id, ref=item.ref, payload=payload)
@@ -124,6 +132,9 @@ def message_of(row: OutboxMessage) -> Send | Edit:
             ref=row.ref,
             reply_to=p["reply_to"],
             open_topic=p["open_topic"],
+            uploads=tuple(
+                Upload(name, base64.b64decode(data)) for name, data in p.get("uploads", ())
+            ),
         )
     return Edit(
         text=p["text"],

@@ -15,7 +15,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -44,6 +44,8 @@ class Call:
     # The HTTP status of the answer, and its result (None for an error).
     status: int | None = None
     result: Any = None
+    # Files uploaded with the request (a generated chart), by form field name.
+    files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def chat_id(self) -> int | None:
@@ -211,8 +213,15 @@ class FakeBotAPI:
             for key, value in form.items()
             if isinstance(value, str)
         }
+        files = {
+            key: value.file.read()
+            for key, value in form.items()
+            if isinstance(value, web.FileField)
+        }
         method = request.match_info["method"]
-        call = Call(method, params, request.match_info["token"], received_at=time.monotonic())
+        call = Call(
+            method, params, request.match_info["token"], received_at=time.monotonic(), files=files
+        )
         self.calls.append(call)
         await self._notify()  # a long poll answers late; its arrival is news already
         if gate := self.gates.get(method.lower()):
