@@ -1,5 +1,6 @@
 """The deadline scheduler: reminders, escalations, emergency re-alerts and auto-closing happen
-on time, and a restart loses none of them and fires none twice.
+on time, and a restart loses none of them and fires none twice. Scheduled jobs (a notice's next
+slot, a day's reminders: storage.models.ScheduledJob, bot/engine/jobs.py) are kept the same way.
 
 The rows in the `deadlines` table are the truth; APScheduler only keeps time. On start every
 pending row gets a date job (a row already overdue fires at once); `arm` adds a job for a row
@@ -20,15 +21,20 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.engine.engine import Engine
+from bot.engine.jobs import JobContext
 from bot.engine.outbox import enqueue
+from bot.engine.replies import Outbound
 from handlers.cases import deadlines
 from storage.repos import deadlines as deadline_repo
+from storage.repos import jobs as job_repo
 
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL = timedelta(seconds=45)
 SWEEP_JOB = "deadlines:sweep"
 JOB_PREFIX = "deadline:"
+# APScheduler's ids of scheduled-job rows (storage.models.ScheduledJob), beside deadlines.
+ROW_JOB_PREFIX = "job:"
 
 
 def _job_id(row_id: int) -> str:
@@ -66,9 +72,16 @@ class DeadlineScheduler:
         )
         async with self.services.db.read() as session:
             rows = await deadline_repo.pending(session)
+            jobs = await job_repo.pending(session)
         for row_id, due_at in rows:
             self.arm(row_id, due_at)
-        log.info("deadline scheduler started with %d pending rows", len(rows))
+        for row_id, due_at in jobs:
+            self.arm_job(row_id, due_at)
+        log.info(
+            "scheduler started with %d pending deadlines and %d scheduled jobs",
+            len(rows),
+            len(jobs),
+        )
 
     def arm(self, row_id: int, due_at: datetime) -> None:
         """Adds (or replaces) the job that fires row `row_id` at `due_at`; overdue rows fire
@@ -87,6 +100,48 @@ class DeadlineScheduler:
             misfire_grace_time=None,
             coalesce=True,
         )
+
+    def arm_job(self, row_id: int, due_at: datetime) -> None:
+        """Adds (or replaces) the timer of scheduled-job row `row_id`; overdue rows fire at
+        once. Ignored when stopped: the next start arms it from the store."""
+        if not self.running:
+            return
+        self._scheduler.add_job(
+            self._fire_row_job,
+            "date",
+            run_date=due_at,
+            args=(row_id,),
+            id=f"{ROW_JOB_PREFIX}{row_id}",
+            replace_existing=True,
+            misfire_grace_time=None,
+            coalesce=True,
+        )
+
+    async def fire_job(self, row_id: int, now: datetime) -> bool:
+        """Fires one scheduled-job row if nobody has, through its kind's handler, and
+        delivers what it said; True if this call fired it. A kind nobody handles (a flow
+        removed since) is claimed and logged, so it does not fire for ever."""
+        out: list[Outbound] = []
+        async with self.services.db.write() as session:
+            job = await job_repo.claim(session, row_id, now)
+            if job is None:
+                return False
+            handler = self.services.flows.jobs.get(job.kind)
+            if handler is None:
+                log.warning("scheduled job %s of unknown kind %r dropped", row_id, job.kind)
+                return True
+            ctx = JobContext(session=session, services=self.services, job=job, now=now)
+            await handler(ctx)
+            out = ctx.out
+            rows = enqueue(session, out, self.services.clock())
+            await session.flush()
+            ids = [row.id for row in rows]
+            armed = [(j.id, j.due_at) for j in ctx.armed]
+        await self.engine.outbox.deliver(ids)
+        self.engine.bulk.wake()
+        for job_id, due_at in armed:
+            self.arm_job(job_id, due_at)
+        return True
 
     def armed(self) -> set[int]:
         """The rows that have a job waiting in this scheduler."""
@@ -122,6 +177,7 @@ class DeadlineScheduler:
         The sweep calls it with the clock; tests call it with any `now`, so no one waits."""
         async with self.services.db.read() as session:
             row_ids = await deadline_repo.due(session, now)
+            job_ids = await job_repo.due(session, now)
         count = 0
         for row_id in row_ids:
             try:
@@ -129,6 +185,11 @@ class DeadlineScheduler:
             except Exception:
                 # The transaction rolled back, the claim with it: the next sweep tries again.
                 log.exception("deadline %s failed to fire; will retry", row_id)
+        for job_id in job_ids:
+            try:
+                count += await self.fire_job(job_id, now)
+            except Exception:
+                log.exception("scheduled job %s failed to fire; will retry", job_id)
         return count
 
     async def stop(self) -> None:
@@ -154,6 +215,15 @@ class DeadlineScheduler:
                 await self.fire(row_id, self.services.clock())
             except Exception:
                 log.exception("deadline %s failed to fire; the sweep will retry", row_id)
+
+    async def _fire_row_job(self, row_id: int) -> None:
+        if self._closing:
+            return
+        async with self._tracked():
+            try:
+                await self.fire_job(row_id, self.services.clock())
+            except Exception:
+                log.exception("scheduled job %s failed to fire; the sweep will retry", row_id)
 
     async def _sweep(self) -> None:
         if self._closing:

@@ -23,6 +23,8 @@ class Timers(Protocol):
 
     def arm(self, row_id: int, due_at: datetime) -> None: ...
 
+    def arm_job(self, row_id: int, due_at: datetime) -> None: ...
+
 
 @dataclass(slots=True)
 class Services:

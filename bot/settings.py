@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     manager_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     default_locale: Locale = "zh"
     timezone: str = "Asia/Shanghai"
+    # Messages a second the bot sends in all (Telegram allows about 30); shared by every
+    # process through Redis when REDIS_URL is set.
+    send_rate: float = Field(default=25.0, gt=0)
 
     # Webhook mode (`courtyard run --webhook`).
     webhook_url: str | None = Field(default=None, description="public base URL Telegram calls")

@@ -10,11 +10,12 @@ English text (the other language keeps its own, or falls back to this one).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from knowledge.loader import LOCALES, load_placeholders
-from storage import fee_settings, working_hours
+from storage import fee_settings, quiet_hours, working_hours
 from storage.models import Compound
 
 VALUE_MAX = 500
@@ -37,13 +38,44 @@ def placeholder_names() -> list[str]:
     return sorted(load_placeholders().defaults)
 
 
+def _working_hours(text: str) -> Any:
+    try:
+        return working_hours.to_setting(working_hours.parse(text))
+    except working_hours.BadWorkingHours as bad:
+        raise SettingRefused(f"{working_hours.SETTING}: {bad}") from None
+
+
+def _quiet_hours(text: str) -> Any:
+    try:
+        return quiet_hours.parse(text).text
+    except quiet_hours.BadQuietHours as bad:
+        raise SettingRefused(f"{quiet_hours.SETTING}: {bad}") from None
+
+
+def _fee_setting(name: str) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return fee_settings.parse(name, text)
+        except fee_settings.BadFeeSetting as bad:
+            raise SettingRefused(str(bad)) from None
+
+    return parse
+
+
+# Settings that are the compound's own (not knowledge-base text): the same in every language,
+# stored under their name, each read by its parser (which raises SettingRefused).
+OWN_SETTINGS: dict[str, Callable[[str], Any]] = {
+    quiet_hours.SETTING: _quiet_hours,
+    working_hours.SETTING: _working_hours,
+    # Currency, the late-fee rule (it also fills the `late_fee` placeholder), tenants' access
+    # to bills, reminder days: storage/fee_settings.py.
+    **{name: _fee_setting(name) for name in fee_settings.KEYS},
+}
+
+
 def known_keys() -> list[str]:
     """Every key a compound may set, as the refusal of an unknown one lists them."""
-    return [*placeholder_names(), working_hours.SETTING, *_OWN_KEYS]
-
-
-# Fee settings that are not placeholders (late_fee is both: its rule fills the placeholder).
-_OWN_KEYS = tuple(key for key in fee_settings.KEYS if key != fee_settings.LATE_FEE)
+    return [*placeholder_names(), *(k for k in OWN_SETTINGS if k not in placeholder_names())]
 
 
 def check(key: str, value: str, locale: str | None = None) -> Setting:
@@ -58,26 +90,15 @@ def check(key: str, value: str, locale: str | None = None) -> Setting:
         raise SettingRefused(f"unknown key {name!r}; known keys: {', '.join(known_keys())}")
     if locale is not None and locale not in LOCALES:
         raise SettingRefused(f"unknown language {locale!r}: use {' or '.join(LOCALES)}")
-    text = " ".join(value.split()) if name == working_hours.SETTING else value.strip()
+    text = " ".join(value.split()) if name in OWN_SETTINGS else value.strip()
     if not text:
         raise SettingRefused(f"{name} needs a value")
     if len(text) > VALUE_MAX:
         raise SettingRefused(f"{name}: at most {VALUE_MAX} characters")
-    if name in fee_settings.KEYS:
+    if name in OWN_SETTINGS:
         if locale is not None:
             raise SettingRefused(f"{name} is the same in every language")
-        try:
-            return Setting(name, None, fee_settings.parse(name, text))
-        except fee_settings.BadFeeSetting as bad:
-            raise SettingRefused(str(bad)) from None
-    if name == working_hours.SETTING:
-        if locale is not None:
-            raise SettingRefused(f"{name} is the same in every language")
-        try:
-            hours = working_hours.parse(text)
-        except working_hours.BadWorkingHours as bad:
-            raise SettingRefused(f"{name}: {bad}") from None
-        return Setting(name, None, working_hours.to_setting(hours))
+        return Setting(name, None, OWN_SETTINGS[name](text))
     return Setting(name, locale, text)
 
 
@@ -86,7 +107,7 @@ def apply(compound: Compound, setting: Setting) -> bool:
     if setting.name in fee_settings.KEYS:
         return fee_settings.store(compound, setting.name, setting.value)
     settings = dict(compound.settings or {})
-    if setting.name == working_hours.SETTING:
+    if setting.name in OWN_SETTINGS:
         settings[setting.name] = setting.value
     else:
         kb = dict(settings.get("kb") or {})

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import fee_settings
 from storage.models import Bill, Compound, FeeItem, LedgerEntry, LedgerKind, Payment, Unit
 
 RATE_CENTS_PER_M2_MONTH = 220
@@ -84,6 +85,7 @@ def _paid_on(label: str, item: FeeItem, due: date, today: date, rng: random.Rand
 async def seed_fees(
     session: AsyncSession, compound: Compound, units: dict[str, Unit], *, now: datetime
 ) -> None:
+    await fee_settings.schedule_reminders(session, compound, now)
     if await session.scalar(select(Bill.id).where(Bill.compound_id == compound.id).limit(1)):
         return
     zone = ZoneInfo(compound.timezone)

@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Compound
+from storage.repos import jobs as job_repo
 
 CURRENCY, LATE_FEE, TENANTS, REMINDERS = (
     "currency",
@@ -41,6 +45,27 @@ _RATE = re.compile(
     re.IGNORECASE,
 )
 YES, NO = ("yes", "true", "1", "on", "是"), ("no", "false", "0", "off", "否")
+
+
+# The daily job that reminds households (handlers/fees/reminders.py), one per compound, and
+# the local time it decides the day's reminders: office hours, never in quiet hours.
+REMINDER_JOB = "fee-reminders"
+REMINDER_RUN_AT = time(9, 30)
+
+
+def next_reminder_run(compound: Compound, now: datetime) -> datetime:
+    """The next REMINDER_RUN_AT in the compound's zone after `now`."""
+    zone = ZoneInfo(compound.timezone)
+    local = now.astimezone(zone)
+    at = datetime.combine(local.date(), REMINDER_RUN_AT, tzinfo=zone)
+    if at <= local:
+        at = datetime.combine(local.date() + timedelta(days=1), REMINDER_RUN_AT, tzinfo=zone)
+    return at
+
+
+async def schedule_reminders(session: AsyncSession, compound: Compound, now: datetime) -> None:
+    """Makes sure the compound's daily reminder job is scheduled (once per time)."""
+    await job_repo.schedule(session, REMINDER_JOB, compound.code, next_reminder_run(compound, now))
 
 
 class BadFeeSetting(ValueError):

@@ -166,6 +166,8 @@ class Person(Base):
     locale_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set when Telegram answers 403: the person blocked the bot; cleared when they write again.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Notice topics the person asked not to receive (`storage.repos.audience.MUTABLE_TOPICS`).
+    muted: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -315,7 +317,45 @@ class InboxUpdate(Base):
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"  # permanently: the chat refuses the bot, or Telegram refused the message
+    FAILED = "failed"  # permanently: Telegram refused the message, or it kept failing
+    BLOCKED = "blocked"  # permanently: the chat refuses the bot (403)
+    CANCELLED = "cancelled"  # a broadcast row the manager stopped before it went out
+
+
+class BroadcastKind(enum.StrEnum):
+    NOTICE = "notice"
+    EMERGENCY = "emergency"
+    ALL_CLEAR = "all_clear"
+    FEE_REMINDER = "fee_reminder"
+    EVENT = "event"
+    DISCLOSURE = "disclosure"
+
+
+class Broadcast(Base):
+    """One message to many: a notice, an emergency, reminders. Its messages are outbox rows,
+    one per chat (`OutboxMessage.broadcast_id`), sent by `bot.engine.bulk.BulkSender`.
+
+    `subject` names what was sent ("notice:12:2026-12-07T00:00Z") and is unique, so a
+    scheduled slot fired twice (two processes, a restart) opens one broadcast only.
+    """
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    kind: Mapped[BroadcastKind] = mapped_column(_enum(BroadcastKind))
+    subject: Mapped[str] = mapped_column(String(96), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    # Urgent: sent before everything else, ignoring quiet hours (emergencies).
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The chat where the sender's progress message is edited in place, and when it last was.
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locale: Mapped[str] = mapped_column(String(5), default="zh")
 
 
 class OutboxMessage(Base):
@@ -332,6 +372,10 @@ class OutboxMessage(Base):
         Index("ix_outbox_due", "status", "not_before", "id"),
         Index("ix_outbox_chat", "chat_id", "status", "id"),
         Index("ix_outbox_ref", "ref", "status"),
+        # The bulk sender's queue: urgent first, then oldest.
+        Index("ix_outbox_bulk", "status", "priority", "not_before", "id"),
+        # One message per broadcast and chat; ordinary rows (no broadcast) are not limited.
+        UniqueConstraint("broadcast_id", "chat_id"),
     )
 
     id: Mapped[int] = mapped_column(
@@ -342,6 +386,12 @@ class OutboxMessage(Base):
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     ref: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column()
+    # Set for a broadcast's rows: sent by the bulk sender, apart from replies.
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE")
+    )
+    # 0 urgent, 1 a reply or notification, 2 bulk (`bot.engine.bulk.Priority`).
+    priority: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -562,6 +612,26 @@ class Deadline(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     kind: Mapped[DeadlineKind] = mapped_column(_enum(DeadlineKind))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ScheduledJob(Base):
+    """A timed task that is not a case deadline: a notice's next slot, a day's fee reminders,
+    an event reminder. The scheduler is rebuilt from these rows on start and fires each once
+    (claimed in the transaction that acts on it); `kind` names the handler
+    (`Flows.job`), `subject` what it is about."""
+
+    __tablename__ = "scheduled_jobs"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject", "due_at"),
+        Index("ix_scheduled_jobs_pending", "fired_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(96))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -10,11 +10,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import Base
 from tests.harness import Harness, SqliteTemplates, sqlite_file
+from tests.redis_support import REDIS_REQUIRED, REDIS_URL, redis_client
 
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 PG_URL = os.environ.get("COURTYARD_TEST_POSTGRES_URL", DEFAULT_PG_URL)
@@ -162,3 +165,19 @@ async def any_harness(any_db: Database, settings: Settings) -> AsyncIterator[Har
     """The engine over a seeded demo compound, on SQLite and on PostgreSQL."""
     h = await Harness.create(any_db, settings)
     yield h
+
+
+@pytest.fixture
+async def redis() -> AsyncIterator[Redis]:
+    """A client of the test Redis (one "process"); skips or fails when Redis does not answer."""
+    client = redis_client()
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        await client.aclose()
+        problem = f"no Redis at {REDIS_URL}: {exc}"
+        if REDIS_REQUIRED:
+            pytest.fail(f"Redis is required here (CI): {problem}")
+        pytest.skip(problem)
+    yield client
+    await client.aclose()

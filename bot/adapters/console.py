@@ -148,9 +148,12 @@ class ConsoleTransport:
             line["buttons"] = _buttons_json(message.buttons)
             if photos:
                 line["photos"] = list(photos)
+            if message.pin:
+                line["pinned"] = True
             self.write(json.dumps(line, ensure_ascii=False))
         else:
-            self._show(chat, message.text, message.buttons, photos=photos)
+            text = f"📌 {message.text}" if message.pin else message.text
+            self._show(chat, text, message.buttons, photos=photos)
         return Delivered(message_id=message_id)
 
     async def edit(self, message: Edit, *, chat_id: int, message_id: int) -> None:
@@ -297,6 +300,14 @@ class ConsoleChat:
                 await self._jsonl_line(line)
             elif not await self._console_line(line):
                 return
+            await self._send_broadcasts()
+
+    async def _send_broadcasts(self) -> None:
+        """Sends what the line broadcast (a notice, an emergency) before the next prompt, so
+        the conversation reads in order; the engine's bulk sender does the same in the
+        background for what the scheduler fires meanwhile."""
+        while await self.engine.bulk.send_due():
+            pass
 
     def _prompt(self) -> str:
         chat = self.persona.chat

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 
 from sqlalchemy import select
@@ -64,8 +65,12 @@ async def _chat(services: Services, *, persona: Persona, jsonl: bool = False) ->
     await engine.outbox.deliver_due()
     scheduler = await start_scheduler(services, engine)
     console = ConsoleChat(engine, services, transport, persona=persona, staff_chats=staff_chats)
+    stop = asyncio.Event()
+    bulk = asyncio.create_task(engine.bulk.run(stop))
     try:
         await console.run(sys.stdin)
     finally:
+        stop.set()
+        await bulk
         await scheduler.stop()
     return 0

@@ -11,6 +11,7 @@ from bot.engine.events import Incoming
 from bot.engine.replies import Button, Edit, Keyboard, Outbound, Send, Toast, keyboard
 from bot.i18n import Translator
 from storage.models import Compound, Person
+from storage.repos import jobs as job_repo
 from storage.repos.conversations import ConversationState
 from storage.repos.people import Actor
 
@@ -34,6 +35,8 @@ class Context:
     urgent: list[Outbound] = field(default_factory=list)
     # Timed steps (deadline rows) created by this event; armed in the scheduler after commit.
     timers: list[tuple[int, datetime]] = field(default_factory=list)
+    # Scheduled jobs (bot/engine/jobs.py) added by this event; armed after commit.
+    jobs: list[tuple[int, datetime]] = field(default_factory=list)
 
     @property
     def t(self) -> Translator:
@@ -111,6 +114,15 @@ class Context:
         self.out.append(
             Edit(text=text, buttons=buttons, chat_id=self.chat_id, message_id=press.message_id)
         )
+
+    async def schedule(self, kind: str, subject: str, due_at: datetime) -> bool:
+        """Adds a scheduled job (once per kind, subject and time), armed after the commit;
+        False when it was there already."""
+        job = await job_repo.schedule(self.session, kind, subject, due_at)
+        if job is None:
+            return False
+        self.jobs.append((job.id, job.due_at))
+        return True
 
     def toast(self, text: str, *, alert: bool = False) -> None:
         self.out.append(Toast(text=text, alert=alert))

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.alerts import AlertBudget
+from bot.engine.bulk import BulkSender
 from bot.engine.buttons import ButtonData, InvalidButton
 from bot.engine.context import Context
 from bot.engine.events import ChatKind, Incoming
@@ -53,6 +54,13 @@ class Engine:
         # Sends, edits and notifications go out through the outbox, which holds the transport.
         # The clock is read through the services each time: tests move it.
         self.outbox = Outbox(services.db, transport, lambda: self.services.clock())
+        # Broadcasts (one message to many) go out apart from replies, paced (bulk.py).
+        self.bulk = BulkSender(
+            services.db,
+            self.outbox,
+            lambda: self.services.clock(),
+            rate=services.settings.send_rate,
+        )
         # Updates from the inbox this process has taken (or found taken): the adapter marks the
         # rest handled itself (bot/adapters/telegram/durable.py).
         self._taken: set[int] = set()
@@ -138,6 +146,8 @@ class Engine:
         if timers is not None:
             for row_id, due_at in ctx.timers:
                 timers.arm(row_id, due_at)
+            for row_id, due_at in ctx.jobs:
+                timers.arm_job(row_id, due_at)
         return ctx.out, claimed
 
     async def _enqueue_after_failure(

@@ -12,8 +12,10 @@ until the transport reports it sent, or it failed for good.
 - In order per chat: a row waits while an older row to the same chat is pending, and an edit by
   `ref` waits for the message it edits.
 - Failures: 429 waits `retry_after`, however long; a server or network error backs off
-  (`RETRY_BACKOFF`); a chat that refuses the bot or a message Telegram refuses ends the row as
-  failed, with the reason kept on it (`courtyard outbox` lists them).
+  (`RETRY_BACKOFF`); a chat that refuses the bot ends the row as blocked, a message Telegram
+  refuses as failed, with the reason kept on it.
+- A broadcast's rows (one message to many, `broadcast_id` set) are the bulk sender's
+  (bot/engine/bulk.py): they neither wait for nor hold up the rows here.
 """
 
 from __future__ import annotations
@@ -87,6 +89,12 @@ def enqueue(session: AsyncSession, out: Iterable[Outbound], now: datetime) -> li
 
 
 def _row(item: Send | Edit) -> OutboxMessage:
+    kind = SEND if isinstance(item, Send) else EDIT
+    return OutboxMessage(kind=kind, chat_id=item.chat_id, ref=item.ref, payload=payload_of(item))
+
+
+def payload_of(item: Send | Edit) -> dict[str, Any]:
+    """What a row keeps of a message beyond its chat and ref (`message_of` reads it back)."""
     if isinstance(item, Send):
         payload: dict[str, Any] = {
             "text": item.text,
@@ -95,6 +103,7 @@ def _row(item: Send | Edit) -> OutboxMessage:
             "thread_id": item.thread_id,
             "reply_to": item.reply_to,
             "open_topic": item.open_topic,
+            "pin": item.pin,
         }
         if item.uploads:
             # The bytes go with the row (base64 in its JSON): a restart still sends them.
@@ -102,9 +111,8 @@ def _row(item: Send | Edit) -> OutboxMessage:
                 [upload.name, base64.b64encode(upload.data).decode("ascii")]
                 for upload in item.uploads
             ]
-        return OutboxMessage(kind=SEND, chat_id=item.chat_id, ref=item.ref, payload=payload)
-    payload = {"text": item.text, "buttons": _buttons(item.buttons), "message_id": item.message_id}
-    return OutboxMessage(kind=EDIT, chat_id=item.chat_id, ref=item.ref, payload=payload)
+        return payload
+    return {"text": item.text, "buttons": _buttons(item.buttons), "message_id": item.message_id}
 
 
 def _buttons(buttons: Keyboard) -> list[list[list[str | None]]]:
@@ -132,6 +140,7 @@ def message_of(row: OutboxMessage) -> Send | Edit:
             ref=row.ref,
             reply_to=p["reply_to"],
             open_topic=p["open_topic"],
+            pin=bool(p.get("pin")),
             uploads=tuple(
                 Upload(name, base64.b64decode(data)) for name, data in p.get("uploads", ())
             ),
@@ -157,7 +166,13 @@ class Claimed:
 async def _older_pending(session: AsyncSession, key: tuple[str, object], first: int) -> bool:
     """Whether a pending row older than `first` goes to this chat, or is the send of this
     ref (key ("chat", id) or ("ref", ref))."""
-    older = and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.id < first)
+    older = and_(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.id < first,
+        # A broadcast's rows (bot/engine/bulk.py) go their own way: a notice held until
+        # morning must not hold up the replies to the same person.
+        OutboxMessage.broadcast_id.is_(None),
+    )
     if key[0] == "chat":
         same = OutboxMessage.chat_id == key[1]
     else:
@@ -241,6 +256,8 @@ class Outbox:
                     select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.ref)
                     .where(
                         OutboxMessage.status == OutboxStatus.PENDING,
+                        # Broadcast rows are the bulk sender's (bot/engine/bulk.py).
+                        OutboxMessage.broadcast_id.is_(None),
                         OutboxMessage.not_before <= now,
                         or_(
                             OutboxMessage.claimed_until.is_(None),
@@ -344,7 +361,11 @@ class Outbox:
 
     @staticmethod
     async def _waits_for_older(session: AsyncSession, row: OutboxMessage) -> bool:
-        older = and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.id < row.id)
+        older = and_(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.id < row.id,
+            OutboxMessage.broadcast_id.is_(None),
+        )
         if row.chat_id is not None:
             same_chat = OutboxMessage.chat_id == row.chat_id
             if await session.scalar(select(exists().where(older, same_chat))):
@@ -431,7 +452,11 @@ class Outbox:
             await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id == claimed.id)
-                .values(status=OutboxStatus.FAILED, claimed_until=None, error=refused.reason)
+                .values(
+                    status=OutboxStatus.BLOCKED if refused.blocked else OutboxStatus.FAILED,
+                    claimed_until=None,
+                    error=refused.reason,
+                )
             )
             message = claimed.message
             if not isinstance(message, Send):

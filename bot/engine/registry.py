@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.engine.buttons import ButtonData, ButtonRegistry
 from bot.engine.context import Context
+from bot.engine.jobs import JobHandler
 
 if TYPE_CHECKING:
     from knowledge.router import Decision
@@ -76,6 +77,8 @@ class Flows:
     drafts: set[str] = field(default_factory=set)
     guard: Guard | None = None
     resume: Resume | None = None
+    # Scheduled jobs by kind (bot/engine/jobs.py): a notice's slot, a day's reminders.
+    jobs: dict[str, JobHandler] = field(default_factory=dict)
 
     def command(
         self,
@@ -114,6 +117,12 @@ class Flows:
     def routed_intent(self, intent: str, handler: RoutedHandler) -> None:
         """`handler` answers `intent` given the router's decision, not only the message."""
         self.routed[intent] = handler
+
+    def job(self, kind: str, handler: JobHandler) -> None:
+        """`handler` does what a scheduled job row of `kind` stands for when it comes due."""
+        if kind in self.jobs:
+            raise ValueError(f"job kind {kind!r} registered twice")
+        self.jobs[kind] = handler
 
     def interrupt(self, handler: Interrupt) -> None:
         self.interrupts.append(handler)

@@ -36,6 +36,8 @@ class Send:
 
     `open_topic` asks for a new forum topic with that title in a forum chat (one topic per
     case in a staff chat); in other chats it is ignored and the message goes to the chat.
+    `pin` pins the message once sent (an emergency in the residents' group); a chat where
+    the bot may not pin gets the message unpinned.
     """
 
     chat_id: int
@@ -46,6 +48,7 @@ class Send:
     ref: str | None = None
     reply_to: int | None = None
     open_topic: str | None = None
+    pin: bool = False
     uploads: tuple[Upload, ...] = ()
 
 

@@ -33,7 +33,7 @@ from bot.engine.replies import Button, Keyboard, keyboard
 from bot.i18n import Translator, locale_for, translate
 from handlers.case_replies import publish
 from handlers.cases import rules as case_rules
-from handlers.fees import manage
+from handlers.fees import manage, reminders
 from handlers.fees.rules import Statement, may_see, statement, visible_units
 from handlers.fees.view import item_name, statement_text
 from knowledge.intent_ids import Intent
@@ -214,3 +214,4 @@ def register(flows: Flows) -> None:
     flows.press(PaidPress, on_paid)
     flows.step(FLOW, RECEIPT, receipt)
     manage.register(flows)
+    reminders.register(flows)

@@ -12,10 +12,12 @@ a chat is no place for every household's debts.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass
 from typing import Any
 
+from bot.engine.bulk import open_broadcast, queue
 from bot.engine.buttons import ButtonData
 from bot.engine.context import Context
 from bot.engine.registry import Flows
@@ -34,7 +36,7 @@ from handlers.fees.rules import (
 )
 from handlers.fees.view import arrears_text, bilingual_disclosure, collection_text
 from storage import fee_settings
-from storage.models import ChatPurpose, Compound, FeeDisclosure
+from storage.models import BroadcastKind, ChatPurpose, Compound, FeeDisclosure
 from storage.repos import audit
 from storage.repos import compounds as compound_repo
 from storage.repos import fees as fee_repo
@@ -214,8 +216,21 @@ def _record(summary: dict[str, Any]) -> dict[str, Any]:
 async def post_disclosure(
     ctx: Context, compound: Compound, month: str, messages: list[Send]
 ) -> None:
-    """The group posts go out with the event's replies."""
-    ctx.out.extend(messages)
+    """Through mass delivery (a DISCLOSURE broadcast, once per month: a second press finds it
+    opened and posts nothing), pinned in the residents' group."""
+    broadcast = await open_broadcast(
+        ctx.session,
+        compound=compound,
+        kind=BroadcastKind.DISCLOSURE,
+        subject=f"disclosure:{compound.id}:{month}",
+        title=ctx.t("fees-disclosure-title", month=month),
+        now=ctx.services.clock(),
+        created_by=ctx.person.id,
+    )
+    if broadcast is None:
+        return
+    pinned = [dataclasses.replace(message, pin=True) for message in messages]
+    await queue(ctx.session, broadcast, pinned, ctx.services.clock(), compound=compound)
 
 
 async def on_manage(ctx: Context, press: ManagePress) -> None:

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from storage import fee_settings
 from storage.importer.base import ImportContext, Importer, Outcome, assign
 from storage.importer.cells import Cells
 from storage.importer.table import Row
@@ -161,7 +162,9 @@ class BillImporter(_UnitImporter, Importer[BillRow]):
 
     def parse(self, cells: Cells) -> BillRow | None:
         compound = self.compound(cells)
-        unit_id = self.unit(cells, compound.id if compound else None, compound and compound.code)
+        unit_id = self.unit(
+            cells, compound.id if compound else None, compound.code if compound else None
+        )
         bill_period, bill_item = period(cells), item(cells)
         amount, due_on = cents(cells, "amount"), day(cells, "due")
         link = cells.optional("payment_link", max_length=500)
@@ -171,6 +174,12 @@ class BillImporter(_UnitImporter, Importer[BillRow]):
             return None
         assert compound and unit_id and bill_period and bill_item and amount and due_on
         return BillRow(compound.id, unit_id, bill_period, bill_item, amount, due_on, link)
+
+    async def finish(self) -> list[str]:
+        """Compounds with bills get their daily reminder job (handlers/fees/reminders.py)."""
+        for compound in self.compounds.values():
+            await fee_settings.schedule_reminders(self.ctx.session, compound, self.ctx.now)
+        return []
 
     async def apply(self, row: BillRow) -> tuple[Outcome, int]:
         bill = self.bills.get((row.unit_id, row.period, row.item))
@@ -241,7 +250,9 @@ class PaymentImporter(_UnitImporter, Importer[PaymentRow]):
 
     def parse(self, cells: Cells) -> PaymentRow | None:
         compound = self.compound(cells)
-        unit_id = self.unit(cells, compound.id if compound else None, compound and compound.code)
+        unit_id = self.unit(
+            cells, compound.id if compound else None, compound.code if compound else None
+        )
         bill_period, bill_item = period(cells), item(cells)
         amount = cents(cells, "amount")
         paid_at = self._moment(cells, ZoneInfo(compound.timezone) if compound else UTC)
@@ -360,7 +371,7 @@ class LedgerImporter(Importer[LedgerRow]):
         return LedgerRow(compound.id, month, kind, category, amount, note)
 
     async def apply(self, row: LedgerRow) -> tuple[Outcome, int]:
-        entry = self.entries.get(row.key)  # type: ignore[arg-type]
+        entry = self.entries.get((row.compound_id, row.month, row.kind, row.category))
         if entry is None:
             self.ctx.session.add(
                 LedgerEntry(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,7 +47,7 @@ class BillLine:
         return max(0, self.amount - self.paid)
 
 
-def _lines() -> Select[tuple[Bill, str, str, int]]:
+def _lines() -> Select[Bill, str, str, Any]:
     paid = (
         select(
             Payment.unit_id,
@@ -72,7 +73,7 @@ def _lines() -> Select[tuple[Bill, str, str, int]]:
     )
 
 
-async def _run(session: AsyncSession, query: Select[tuple[Bill, str, str, int]]) -> list[BillLine]:
+async def _run(session: AsyncSession, query: Select[Bill, str, str, Any]) -> list[BillLine]:
     rows = (await session.execute(query)).all()
     return [
         BillLine(

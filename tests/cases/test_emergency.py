@@ -200,6 +200,9 @@ class RecordingTimers:
     def arm(self, row_id: int, due_at: datetime) -> None:
         self.armed.append((row_id, due_at))
 
+    def arm_job(self, row_id: int, due_at: datetime) -> None:
+        raise AssertionError("an emergency report schedules no job")
+
 
 async def test_the_realert_is_armed_once_the_case_is_stored(h: Harness) -> None:
     timers = RecordingTimers()

@@ -108,7 +108,7 @@ async def test_server_errors_back_off_and_end_in_delivery(any_db: Database) -> N
     assert (await rows(any_db))[row_id].attempts == 4
 
 
-async def test_a_blocked_chat_ends_failed_with_the_reason_and_the_person_marked(
+async def test_a_blocked_chat_ends_blocked_with_the_reason_and_the_person_marked(
     any_db: Database,
 ) -> None:
     async with any_db.write() as session:
@@ -118,7 +118,7 @@ async def test_a_blocked_chat_ends_failed_with_the_reason_and_the_person_marked(
     failed, after = await store(any_db, Send(CHAT, "one"), Send(CHAT, "two"))
     await outbox.deliver([failed, after])
     stored = await rows(any_db)
-    assert stored[failed].status is OutboxStatus.FAILED
+    assert stored[failed].status is OutboxStatus.BLOCKED
     assert "blocked" in stored[failed].error
     # A failed row does not hold the chat's later rows back.
     assert stored[after].status is OutboxStatus.SENT
@@ -223,10 +223,10 @@ async def test_staff_hear_whom_a_message_could_not_reach(harness: Harness) -> No
     assert any("王芳" in text and "屏蔽" in text for text in staff)
     async with harness.services.db.read() as session:
         person = await session.scalar(select(Person).where(Person.telegram_id == 1001))
-        failed = list(
+        blocked = list(
             await session.scalars(
-                select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+                select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.BLOCKED)
             )
         )
     assert person is not None and person.blocked_at is not None
-    assert [row.chat_id for row in failed] == [1001]
+    assert [row.chat_id for row in blocked] == [1001]

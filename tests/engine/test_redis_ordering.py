@@ -9,13 +9,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from bot.app import build_engine, build_flows, open_services
 from bot.commands.console import chat
@@ -28,36 +26,15 @@ from bot.settings import Settings
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.harness import RecordingTransport
+from tests.redis_support import REDIS_URL
+from tests.redis_support import redis_client as _client
 
-REDIS_URL = os.environ.get("COURTYARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-# Under CI (or when asked) the Redis tests must run; elsewhere they may skip.
-REDIS_REQUIRED = os.environ.get("CI") == "true" or os.environ.get("COURTYARD_REQUIRE_REDIS") == "1"
 # Nothing listens on port 1: the address of a Redis that does not answer.
 DEAD_REDIS_URL = "redis://:hunter2@127.0.0.1:1/0"
 USER, OTHER_USER = 1001, 1002
 # Generous bounds: they only stop a broken lock from hanging the suite.
 PATIENCE = 10.0
 LOGGER = "bot.engine.redis_ordering"
-
-
-def _client(url: str = REDIS_URL) -> Redis:
-    return Redis.from_url(url, socket_connect_timeout=3, socket_timeout=5)
-
-
-@pytest.fixture
-async def redis() -> AsyncIterator[Redis]:
-    """A client of the test Redis (one "process"); skips or fails when Redis does not answer."""
-    client = _client()
-    try:
-        await client.ping()
-    except (RedisError, OSError) as exc:
-        await client.aclose()
-        problem = f"no Redis at {REDIS_URL}: {exc}"
-        if REDIS_REQUIRED:
-            pytest.fail(f"Redis is required here (CI): {problem}")
-        pytest.skip(problem)
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

@@ -122,9 +122,7 @@ async def test_tenants_see_bills_only_where_the_compound_allows_it(harness: Harn
 async def test_a_resident_with_two_homes_picks_one(harness: Harness) -> None:
     second = await _unit(harness, "2-1-0502")
     async with harness.services.db.write() as session:
-        wang = await session.scalar(
-            select(Residency).join(Unit).where(Unit.label == "1-1-0301")
-        )
+        wang = await session.scalar(select(Residency).join(Unit).where(Unit.label == "1-1-0301"))
         assert wang is not None
         session.add(
             Residency(

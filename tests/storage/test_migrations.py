@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
 from storage.db import Database
 from storage.migrate import (
@@ -22,7 +22,7 @@ from storage.migrate import (
     upgrade,
 )
 from storage.models import Base, Case, CaseEvent, CaseKind
-from tests.storage.factories import make_people, make_place
+from tests.storage.factories import make_place
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -74,8 +74,17 @@ async def test_case_numbers_per_compound_keep_existing_cases(empty_db: Database)
     second compound may then use a number the first already has."""
     await _migrate_to(empty_db, "0002")
     maple = await make_place(empty_db, code="maple")
-    (resident,) = await make_people(empty_db, 700100001)
     now = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+    async with empty_db.write() as session:
+        # Written as 0002 knew persons: the model has columns later migrations add.
+        resident = await session.scalar(
+            text(
+                "INSERT INTO persons (telegram_id, name, locale_chosen, created_at) "
+                "VALUES (700100001, 'resident', false, :now) RETURNING id"
+            ),
+            {"now": now.replace(tzinfo=None) if empty_db.dialect == "sqlite" else now},
+        )
+        assert resident is not None
     async with empty_db.write() as session:
         case = _case(maple.compound_id, resident, "R-20261127-001")
         session.add(case)

@@ -91,6 +91,8 @@ class FakeBotAPI:
         self.commands: dict[tuple[str, str | None], list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] | None = None
         self.blocked: set[int] = set()
+        # chat id -> the message ids pinned there, in order.
+        self.pinned: dict[int, list[int]] = defaultdict(list)
         self.floods: dict[str, list[int]] = defaultdict(list)
         self.failures: dict[str, list[tuple[int, str]]] = defaultdict(list)
         self.gates: dict[str, asyncio.Event] = {}
@@ -276,6 +278,9 @@ class FakeBotAPI:
             case "editmessagetext":
                 return self._edit(params)
             case "answercallbackquery":
+                return True
+            case "pinchatmessage":
+                self.pinned[int(params["chat_id"])].append(int(params["message_id"]))
                 return True
             case "setmycommands" | "deletemycommands":
                 scope = params.get("scope", {})

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
+from redis.asyncio import Redis
 
-from bot.adapters.telegram.pacing import Pacer
+from bot.adapters.telegram.pacing import Pacer, RedisSchedule
 
 
 class FakeClock:
@@ -74,3 +76,46 @@ async def test_one_chat_at_a_time_other_chats_meanwhile() -> None:
     release.set()
     await asyncio.gather(first, second)
     assert order[3:] == ["a1 out", "a2 in", "a2 out"]
+
+
+async def test_a_chat_gets_a_small_burst_then_one_message_a_second() -> None:
+    clock = FakeClock()
+    pacer = Pacer(rate=1000, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        async with pacer.chat(42):
+            pass
+    # Three at once (a flow's replies), then spaced a second apart.
+    assert clock.sleeps == [pytest.approx(1.0), pytest.approx(1.0)]
+
+
+async def test_a_group_gets_one_message_every_three_seconds_after_its_burst() -> None:
+    clock = FakeClock()
+    pacer = Pacer(rate=1000, clock=clock, sleep=clock.sleep)
+    for _ in range(4):
+        async with pacer.chat(-100500):
+            pass
+    assert clock.sleeps == [pytest.approx(3.0)]
+
+
+async def test_a_flood_wait_holds_every_sender() -> None:
+    clock = FakeClock()
+    pacer = Pacer(rate=20, clock=clock, sleep=clock.sleep)
+    await pacer.hold(7)
+    await pacer.tick()
+    assert clock.sleeps == [pytest.approx(7.0)]
+
+
+async def test_processes_sharing_redis_share_one_budget(redis: Redis) -> None:
+    client = redis
+    key = f"courtyard:test:pace:{uuid.uuid4().hex}"
+    await client.delete(key)
+    try:
+        # Two "processes" (two schedules on the same key) reserving at once: their slots
+        # interleave on one 0.1 s grid, as one sender's would.
+        first, second = RedisSchedule(client, key), RedisSchedule(client, key)
+        waits = await asyncio.gather(*(s.reserve(0.1) for s in (first, second) * 3))
+        assert sorted(round(w, 1) for w in waits) == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+        await first.hold(2.0)
+        assert await second.reserve(0.1) >= 1.9
+    finally:
+        await client.delete(key)

@@ -5,7 +5,8 @@
   (`reading.py`). The engine marks an update handled with what handling it changed.
 - At start, before polling or the webhook take anything new, the updates a killed process
   stored and never handled are handled, oldest first; then the outbox delivers, and keeps
-  delivering, whatever is owed (`bot/engine/outbox.py`).
+  delivering, whatever is owed (`bot/engine/outbox.py`), and the bulk sender sends the
+  broadcasts (`bot/engine/bulk.py`).
 - An update nothing handles (a kind the bot ignores) is marked handled as it passes, so it is
   not offered again at the next start.
 """
@@ -36,7 +37,7 @@ class Durability:
     def __init__(self, engine: Engine, inbox: Inbox) -> None:
         self.engine, self.inbox = engine, inbox
         self._stop = asyncio.Event()
-        self._sender: asyncio.Task[None] | None = None
+        self._senders: list[asyncio.Task[None]] = []
 
     def install(self, dispatcher: Dispatcher) -> None:
         dispatcher.update.outer_middleware(self.settle)
@@ -73,12 +74,16 @@ class Durability:
             await dispatcher.feed_update(bot, update)
         await self.inbox.prune()
         self._stop.clear()
-        self._sender = asyncio.create_task(self.engine.outbox.run(self._stop))
+        self._senders = [
+            asyncio.create_task(self.engine.outbox.run(self._stop)),
+            asyncio.create_task(self.engine.bulk.run(self._stop)),
+        ]
 
     async def shutdown(self) -> None:
-        """Stops the sender after one last round; what is still owed waits for the next start."""
+        """Stops the senders after their current round; what is still owed (a broadcast half
+        sent included) waits for the next start."""
         self._stop.set()
-        if self._sender is not None:
+        for sender in self._senders:
             with contextlib.suppress(Exception):
-                await self._sender
-            self._sender = None
+                await sender
+        self._senders = []

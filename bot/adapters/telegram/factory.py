@@ -15,11 +15,13 @@ from aiogram.types import User
 from sqlalchemy import select
 
 from bot.adapters.telegram.menu import register_commands, register_team_commands
+from bot.adapters.telegram.pacing import Pacer, RedisSchedule
 from bot.adapters.telegram.routes import create_dispatcher
 from bot.adapters.telegram.transport import TelegramTransport
 from bot.app import build_engine
 from bot.engine.engine import Engine
 from bot.engine.inbox import Inbox
+from bot.redis_client import redis_client
 from bot.services import Services
 from bot.settings import Settings
 from storage.models import ChatBinding, ChatPurpose, Person, StaffMember, StaffRole
@@ -52,7 +54,11 @@ def create_bot(settings: Settings) -> Bot:
 
 def assemble(services: Services, bot: Bot) -> TelegramBot:
     """Builds the transport, the engine and the dispatcher around `bot`."""
-    transport = TelegramTransport(bot)
+    settings = services.settings
+    if settings.redis_url and services.redis is None:
+        services.redis = redis_client(settings.redis_url)
+    schedule = RedisSchedule(services.redis) if services.redis is not None else None
+    transport = TelegramTransport(bot, pacer=Pacer(settings.send_rate, schedule=schedule))
     engine = build_engine(services, transport)
     dispatcher = create_dispatcher(engine, Inbox(services.db, services.clock))
     return TelegramBot(bot, dispatcher, engine, transport, services)

@@ -26,6 +26,7 @@ from aiogram.exceptions import (
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageText,
+    PinChatMessage,
     SendMediaGroup,
     SendMessage,
     SendPhoto,
@@ -99,7 +100,7 @@ class TelegramTransport:
             try:
                 return await self._send(message)
             except Exception as exc:
-                raise self._outcome(exc, f"message to chat {message.chat_id}") from exc
+                raise await self._failed(exc, f"message to chat {message.chat_id}") from exc
 
     async def _send(self, message: Send) -> Delivered:
         common: dict[str, Any] = {
@@ -139,7 +140,19 @@ class TelegramTransport:
                 )
             )
             last_id, reply = sent.message_id, None
+        if message.pin and last_id is not None:
+            await self._pin(message.chat_id, last_id, errors)
         return Delivered(message_id=last_id, errors=errors)
+
+    async def _pin(self, chat_id: int, message_id: int, errors: list[str]) -> None:
+        """Pins a message just sent. A group where the bot is no admin keeps the message
+        unpinned: it is delivered, and the reason is kept on its outbox row."""
+        try:
+            await self._call(PinChatMessage(chat_id=chat_id, message_id=message_id), paced=False)
+        except (TelegramBadRequest, TelegramForbiddenError) as exc:
+            reason = self._clean(exc)
+            log.warning("message %s in chat %s not pinned: %s", message_id, chat_id, reason)
+            errors.append(f"not pinned: {reason}")
 
     async def _send_album(
         self,
@@ -171,9 +184,9 @@ class TelegramTransport:
                 # Pressing a button twice asks for the same text again: nothing to change.
                 if NOT_MODIFIED in exc.message:
                     return
-                raise self._outcome(exc, f"edit of {message_id} in chat {chat_id}") from exc
+                raise await self._failed(exc, f"edit of {message_id} in chat {chat_id}") from exc
             except Exception as exc:
-                raise self._outcome(exc, f"edit of {message_id} in chat {chat_id}") from exc
+                raise await self._failed(exc, f"edit of {message_id} in chat {chat_id}") from exc
 
     async def toast(self, press_id: str, toast: Toast) -> None:
         """Answers a button press: stops its spinner and shows the note, or an alert, if any."""
@@ -209,6 +222,13 @@ class TelegramTransport:
                     exc.migrate_to_chat_id,
                 )
                 method = method.model_copy(update={"chat_id": exc.migrate_to_chat_id})
+
+    async def _failed(self, exc: Exception, what: str) -> RetryLater | Undeliverable:
+        """The outcome of a failed call; a 429 first holds every sender for `retry_after`:
+        Telegram counts the bot's messages, not one chat's."""
+        if isinstance(exc, TelegramRetryAfter):
+            await self.pacer.hold(float(exc.retry_after))
+        return self._outcome(exc, what)
 
     def _outcome(self, exc: Exception, what: str) -> RetryLater | Undeliverable:
         """What the outbox should do with a message whose call raised `exc`."""

@@ -1,7 +1,7 @@
 """fees: bills, payments, ledger, disclosures, reminders
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 18:00:00
 
 Bills per unit and period, payments against them (partial payments allowed, a reference that
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
