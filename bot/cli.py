@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--role", default="owner", choices=["owner", "tenant", "family"])
     invite.set_defaults(run=_lazy("bot.commands.admin", "invite"))
 
+    export = sub.add_parser("export", help="export data as CSV on standard output")
+    export.add_argument("what", choices=["arrears"])
+    export.add_argument("--compound", help="compound code (all compounds when left out)")
+    export.set_defaults(run=_lazy("bot.commands.admin", "export_arrears"))
+
     _add_knowledge_commands(sub)
     return parser
 

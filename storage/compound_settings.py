@@ -75,7 +75,7 @@ OWN_SETTINGS: dict[str, Callable[[str], Any]] = {
 
 def known_keys() -> list[str]:
     """Every key a compound may set, as the refusal of an unknown one lists them."""
-    return [*placeholder_names(), *(k for k in OWN_SETTINGS if k not in placeholder_names())]
+    return sorted({*placeholder_names(), *OWN_SETTINGS})
 
 
 def check(key: str, value: str, locale: str | None = None) -> Setting:
