@@ -143,7 +143,7 @@ def _ledger(compound: Compound, today: date, collected: dict[str, int]) -> list[
         for category, share in INCOME:
             amount = fees if category == INCOME[0][0] else int(income_total * share)
             rows.append(_entry(compound, label, LedgerKind.INCOME, category, amount))
-        budget = 4_600_000 + rng.randrange(-300_000, 300_000)
+        budget = 3_000_000 + rng.randrange(-200_000, 200_000)
         for category, share in EXPENSES:
             amount = int(budget * share) + rng.randrange(0, 20_000)
             rows.append(_entry(compound, label, LedgerKind.EXPENSE, category, amount))
