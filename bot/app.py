@@ -29,6 +29,7 @@ from handlers.onboarding import flow as onboarding
 from handlers.repairs import flow as repairs
 from handlers.staff import casework, chats, compound_values, team
 from knowledge.router import Routers
+from storage import fee_settings
 from storage.db import Database
 from storage.migrate import require_current
 from storage.models import Person
@@ -127,6 +128,9 @@ async def start_scheduler(services: Services, engine: Engine) -> DeadlineSchedul
     # APScheduler narrates every job it adds and runs at INFO; the scheduler logs what it
     # fires itself, so only APScheduler's warnings are of use to an operator.
     logging.getLogger("apscheduler").setLevel(max(logging.getLogger().level, logging.WARNING))
+    async with services.db.write() as session:
+        # Compounds with bills remind households daily (handlers/fees/reminders.py).
+        await fee_settings.schedule_all_reminders(session, services.clock())
     scheduler = DeadlineScheduler(engine)
     await scheduler.start()
     services.timers = scheduler

@@ -7,6 +7,7 @@ parking space. Most homes pay within a few weeks; about one in twelve has fallen
 demo's residents are placed on purpose: 王芳 (1-1-0301) owes this quarter's management fee and
 last month's water, David Chen (2-1-0502, a tenant) is up to date, 陈建国 (3-2-1102) has owed
 since last summer. Seeding again adds nothing (bills are found by unit, period and item).
+The daily reminder job is scheduled when the bot or the console starts (bot/app.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import fee_settings
 from storage.models import Bill, Compound, FeeItem, LedgerEntry, LedgerKind, Payment, Unit
 
 RATE_CENTS_PER_M2_MONTH = 220
@@ -85,7 +85,6 @@ def _paid_on(label: str, item: FeeItem, due: date, today: date, rng: random.Rand
 async def seed_fees(
     session: AsyncSession, compound: Compound, units: dict[str, Unit], *, now: datetime
 ) -> None:
-    await fee_settings.schedule_reminders(session, compound, now)
     if await session.scalar(select(Bill.id).where(Bill.compound_id == compound.id).limit(1)):
         return
     zone = ZoneInfo(compound.timezone)

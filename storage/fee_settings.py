@@ -23,9 +23,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Compound
+from storage.models import Bill, Compound, ScheduledJob
 from storage.repos import jobs as job_repo
 
 CURRENCY, LATE_FEE, TENANTS, REMINDERS = (
@@ -66,6 +67,27 @@ def next_reminder_run(compound: Compound, now: datetime) -> datetime:
 async def schedule_reminders(session: AsyncSession, compound: Compound, now: datetime) -> None:
     """Makes sure the compound's daily reminder job is scheduled (once per time)."""
     await job_repo.schedule(session, REMINDER_JOB, compound.code, next_reminder_run(compound, now))
+
+
+async def schedule_all_reminders(session: AsyncSession, now: datetime) -> int:
+    """Every compound with bills gets its daily reminder job, if it has none pending (at
+    start: the demo's bills, or a job lost with an old database). Returns how many were added."""
+    with_bills = select(Bill.compound_id).distinct()
+    pending = set(
+        await session.scalars(
+            select(ScheduledJob.subject).where(
+                ScheduledJob.kind == REMINDER_JOB,
+                ScheduledJob.fired_at.is_(None),
+                ScheduledJob.cancelled.is_(False),
+            )
+        )
+    )
+    added = 0
+    for compound in await session.scalars(select(Compound).where(Compound.id.in_(with_bills))):
+        if compound.code not in pending:
+            await schedule_reminders(session, compound, now)
+            added += 1
+    return added
 
 
 class BadFeeSetting(ValueError):

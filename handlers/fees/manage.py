@@ -12,6 +12,7 @@ a chat is no place for every household's debts.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import enum
 from dataclasses import dataclass
@@ -139,9 +140,15 @@ async def _disclosure_message(
         return None
     settings = fee_settings.of(compound)
     text = bilingual_disclosure(settings, found, compound.locale)
+    # Drawn in worker threads: a chart takes a good part of a second of CPU (the first one
+    # also loads matplotlib), and the event loop keeps serving everyone else meanwhile.
+    bars, trend = await asyncio.gather(
+        asyncio.to_thread(charts.income_and_expenses, found, settings),
+        asyncio.to_thread(charts.collection_trend, found),
+    )
     uploads = (
-        Upload(f"income-expenses-{month}.png", charts.income_and_expenses(found, settings)),
-        Upload(f"collection-rate-{month}.png", charts.collection_trend(found)),
+        Upload(f"income-expenses-{month}.png", bars),
+        Upload(f"collection-rate-{month}.png", trend),
     )
     return text, uploads
 

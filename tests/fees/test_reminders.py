@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.scheduler import DeadlineScheduler
 from handlers.fees.reminders import JOB
-from storage import demo
+from storage import demo, fee_settings
 from storage.importer import Defaults, import_table, parse_table
 from storage.models import FeeReminder, OutboxMessage, OutboxStatus, Unit
 from storage.repos import jobs as job_repo
@@ -156,3 +156,14 @@ async def test_tenants_are_reminded_only_where_they_may_see_bills(
     await _run_job(harness, _at(datetime(2030, 1, 15).date(), 9, 30))
     got = [s.text for s in harness.transport.to(DAVID) if "12.34" in s.text]
     assert bool(got) is allowed
+
+
+async def test_the_daily_job_is_scheduled_at_start_for_compounds_with_bills(
+    harness: Harness,
+) -> None:
+    now = harness.services.clock()
+    async with harness.services.db.write() as session:
+        assert await fee_settings.schedule_all_reminders(session, now) == 1
+        assert await fee_settings.schedule_all_reminders(session, now) == 0
+        due = await job_repo.due(session, now + timedelta(days=1))
+    assert len(due) == 1

@@ -162,3 +162,11 @@ async def test_paid_but_unpaid_files_a_billing_question_with_the_receipt(harness
     assert card.photos == ("receipt-file-id",)
     # The staff member who handles billing hears of it in private.
     assert number[0] in harness.transport.last(CLERK).text
+
+
+async def test_the_late_fee_setting_fills_the_knowledge_base_answer(harness: Harness) -> None:
+    await harness.say(MANAGER, "/setting late_fee 0.03%/day", lang="zh")
+    await harness.say(WANG, "滞纳金怎么算", lang="zh")
+    assert "每日 0.03%" in harness.transport.last(WANG).text
+    await harness.say(MANAGER, "/setting late_fee 3 percent", lang="en")
+    assert "Not saved" in harness.transport.last(MANAGER).text
