@@ -24,6 +24,7 @@ from handlers.emergencies import flow as emergencies
 from handlers.emergencies import rollcall
 from handlers.events import flow as events
 from handlers.faq import flow as faq
+from handlers.fees import flow as fees
 from handlers.inquiries import flow as inquiries
 from handlers.my_cases import flow as my_cases
 from handlers.notices import flow as notices
@@ -32,6 +33,7 @@ from handlers.onboarding import flow as onboarding
 from handlers.repairs import flow as repairs
 from handlers.staff import casework, chats, compound_values, team
 from knowledge.router import Routers
+from storage import fee_settings
 from storage.db import Database
 from storage.migrate import require_current
 from storage.models import Person
@@ -64,6 +66,7 @@ def build_flows() -> Flows:
         my_cases,
         notices,
         events,
+        fees,
         faq,
     ):
         module.register(flows)
@@ -133,6 +136,9 @@ async def start_scheduler(services: Services, engine: Engine) -> DeadlineSchedul
     # APScheduler narrates every job it adds and runs at INFO; the scheduler logs what it
     # fires itself, so only APScheduler's warnings are of use to an operator.
     logging.getLogger("apscheduler").setLevel(max(logging.getLogger().level, logging.WARNING))
+    async with services.db.write() as session:
+        # Compounds with bills remind households daily (handlers/fees/reminders.py).
+        await fee_settings.schedule_all_reminders(session, services.clock())
     scheduler = DeadlineScheduler(engine)
     await scheduler.start()
     services.timers = scheduler

@@ -42,7 +42,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     imp = sub.add_parser("import", help="import a CSV file (all rows or none)")
-    imp.add_argument("kind", choices=["compounds", "units", "residents", "staff", "settings"])
+    imp.add_argument(
+        "kind",
+        choices=[
+            "compounds",
+            "units",
+            "residents",
+            "staff",
+            "settings",
+            "bills",
+            "payments",
+            "ledger",
+        ],
+    )
     imp.add_argument("file")
     imp.set_defaults(run=_lazy("bot.commands.admin", "import_csv"))
 
@@ -61,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     event = export_sub.add_parser("event", help="an event's sign-up list")
     event.add_argument("id", type=int, help="the event's number (shown when it is published)")
     event.set_defaults(run=_lazy("bot.commands.export", "event"))
+    arrears = export_sub.add_parser("arrears", help="households that owe, with what and since when")
+    arrears.add_argument("--compound", help="compound code (all compounds when left out)")
+    arrears.set_defaults(run=_lazy("bot.commands.admin", "export_arrears"))
 
     notice = sub.add_parser("notice", help="send, list or cancel notices to residents")
     notice_sub = notice.add_subparsers(dest="notice_command", required=True)

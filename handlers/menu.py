@@ -21,6 +21,7 @@ class MenuItem(enum.StrEnum):
     MY_CASES = "mycases"
     NOTICES = "notices"
     EVENTS = "events"
+    FEES = "fees"
     BIND = "bind"
     LANG = "lang"
     HELP = "help"
@@ -66,7 +67,7 @@ def menu_keyboard(ctx: Context) -> Keyboard:
         rows.append(
             entries(("repair-menu", MenuItem.REPAIR), ("complaint-menu", MenuItem.COMPLAIN))
         )
-        rows.append(entries(("mycases-menu", MenuItem.MY_CASES)))
+        rows.append(entries(("mycases-menu", MenuItem.MY_CASES), ("fees-menu", MenuItem.FEES)))
         rows.append(entries(("notice-menu", MenuItem.NOTICES), ("event-menu", MenuItem.EVENTS)))
     if ctx.event.is_private and not ctx.actor.is_resident():
         rows.append(entries(("common-menu-bind", MenuItem.BIND), ("notice-menu", MenuItem.NOTICES)))
@@ -127,6 +128,7 @@ MENU_COMMANDS = {
     MenuItem.MY_CASES: "mycases",
     MenuItem.NOTICES: "notices",
     MenuItem.EVENTS: "events",
+    MenuItem.FEES: "fees",
     MenuItem.BIND: "bind",
 }
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowledge.loader import LOCALES, load_placeholders
-from storage import quiet_hours, working_hours
+from storage import fee_settings, quiet_hours, working_hours
 from storage.models import Compound
 
 VALUE_MAX = 500
@@ -52,17 +52,30 @@ def _quiet_hours(text: str) -> Any:
         raise SettingRefused(f"{quiet_hours.SETTING}: {bad}") from None
 
 
+def _fee_setting(name: str) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return fee_settings.parse(name, text)
+        except fee_settings.BadFeeSetting as bad:
+            raise SettingRefused(str(bad)) from None
+
+    return parse
+
+
 # Settings that are the compound's own (not knowledge-base text): the same in every language,
 # stored under their name, each read by its parser (which raises SettingRefused).
 OWN_SETTINGS: dict[str, Callable[[str], Any]] = {
     quiet_hours.SETTING: _quiet_hours,
     working_hours.SETTING: _working_hours,
+    # Currency, the late-fee rule (it also fills the `late_fee` placeholder), tenants' access
+    # to bills, reminder days: storage/fee_settings.py.
+    **{name: _fee_setting(name) for name in fee_settings.KEYS},
 }
 
 
 def known_keys() -> list[str]:
     """Every key a compound may set, as the refusal of an unknown one lists them."""
-    return [*placeholder_names(), *OWN_SETTINGS]
+    return sorted({*placeholder_names(), *OWN_SETTINGS})
 
 
 def check(key: str, value: str, locale: str | None = None) -> Setting:
@@ -91,6 +104,8 @@ def check(key: str, value: str, locale: str | None = None) -> Setting:
 
 def apply(compound: Compound, setting: Setting) -> bool:
     """Stores the value on the compound; True when anything changed."""
+    if setting.name in fee_settings.KEYS:
+        return fee_settings.store(compound, setting.name, setting.value)
     settings = dict(compound.settings or {})
     if setting.name in OWN_SETTINGS:
         settings[setting.name] = setting.value

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.demo_fees import seed_fees
 from storage.models import (
     Building,
     ChatBinding,
@@ -106,6 +107,18 @@ KB_VALUES = {
 }
 
 
+# The contract's late fee (0.05% a day after 30 days), and tenants may see their home's bills.
+FEE_SETTINGS = {
+    "currency": "CNY",
+    "late_fee": {"ppm_per_day": 500, "grace_days": 30},
+    "tenants_see_bills": True,
+}
+KB_VALUES["late_fee"] = {
+    "zh": "逾期未缴金额每日 0.05%，逾期30天后起算，最多不超过欠费本金",
+    "en": "0.05% of the overdue amount per day after 30 days, never more than the amount itself",
+}
+
+
 @dataclass(frozen=True)
 class DemoPerson:
     telegram_id: int
@@ -126,6 +139,7 @@ PEOPLE = (
     DemoPerson(2002, "赵师傅", "zh", staff_role=StaffRole.STAFF, skills=("lifts", "doors")),
     DemoPerson(2003, "刘阿姨", "zh", staff_role=StaffRole.STAFF, skills=("cleaning", "greening")),
     DemoPerson(2004, "Mark Li", "en", staff_role=StaffRole.STAFF, skills=("security",)),
+    DemoPerson(2005, "周会计", "zh", staff_role=StaffRole.STAFF, skills=("billing",)),
     DemoPerson(3001, "张经理", "zh", staff_role=StaffRole.MANAGER),
 )
 # People on the office's register who have not joined the chat yet.
@@ -212,7 +226,7 @@ async def seed_demo(session: AsyncSession, *, now: datetime) -> DemoSummary:
             locale="zh",
             timezone="Asia/Shanghai",
             unit_label_format="{building}-{entrance}-{room}",
-            settings={"kb": KB_VALUES, "group_auto_answer": True},
+            settings={"kb": KB_VALUES, "group_auto_answer": True, "fees": FEE_SETTINGS},
         )
         session.add(compound)
         await session.flush()
@@ -270,6 +284,7 @@ async def seed_demo(session: AsyncSession, *, now: datetime) -> DemoSummary:
         session.add_all(demo_notices(compound, now))
     await session.flush()
     await _ensure_events(session, compound, units, now)
+    await seed_fees(session, compound, units, now=now)
     return DemoSummary(compound=compound, invite_code=invite.code, units=len(units))
 
 

@@ -7,13 +7,14 @@ source the migrations are checked against (`tests/storage/test_migrations.py`).
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     Enum,
@@ -91,7 +92,17 @@ class StaffRole(enum.StrEnum):
 
 # The skills a staff member may have; repairs are routed by them. `/addstaff` and the staff
 # import both check against this one list.
-KNOWN_SKILLS = ("plumbing", "electrical", "lifts", "doors", "cleaning", "security", "greening")
+KNOWN_SKILLS = (
+    "plumbing",
+    "electrical",
+    "lifts",
+    "doors",
+    "cleaning",
+    "security",
+    "greening",
+    # Fees and payments: billing questions ("I paid but it still shows unpaid") go to them.
+    "billing",
+)
 
 
 class ChatPurpose(enum.StrEnum):
@@ -840,3 +851,114 @@ class EventSignup(Base):
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     unit: Mapped[Unit] = relationship()
+
+
+# ── Fees: bills per unit, payments against them, the office's ledger, disclosures ──
+
+
+class FeeItem(enum.StrEnum):
+    """What a bill is for."""
+
+    MANAGEMENT = "management"  # 物业费
+    PARKING = "parking"  # 停车费
+    WATER = "water"  # 水费
+    ELECTRICITY = "electricity"  # 电费
+    SHARED = "shared"  # 公摊 (shared utilities)
+    GARBAGE = "garbage"  # 垃圾费
+    OTHER = "other"
+
+
+class LedgerKind(enum.StrEnum):
+    INCOME = "income"
+    EXPENSE = "expense"
+
+
+class Bill(Base):
+    """What a unit owes for one item and one period ("2026-11", or a quarter "2026-Q4").
+    Amounts are whole cents in the compound's currency: money is never a float here."""
+
+    __tablename__ = "fee_bills"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "period", "item"),
+        Index("ix_fee_bills_compound_due", "compound_id", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))
+    item: Mapped[FeeItem] = mapped_column(_enum(FeeItem))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    due_on: Mapped[date] = mapped_column(Date)
+    payment_link: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Payment(Base):
+    """Money received against a unit's bill (one item and period); several partial payments
+    may settle one bill. `reference` is the office's (receipt or transfer number): importing
+    the same payment twice finds it by reference and adds nothing."""
+
+    __tablename__ = "fee_payments"
+    __table_args__ = (
+        UniqueConstraint("compound_id", "reference"),
+        Index("ix_fee_payments_unit", "unit_id", "period", "item"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))
+    item: Mapped[FeeItem] = mapped_column(_enum(FeeItem))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reference: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LedgerEntry(Base):
+    """One line of the office's accounts for a month: income or expense by category, for the
+    monthly financial disclosure (财务公开)."""
+
+    __tablename__ = "fee_ledger"
+    __table_args__ = (UniqueConstraint("compound_id", "month", "kind", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[LedgerKind] = mapped_column(_enum(LedgerKind))
+    category: Mapped[str] = mapped_column(String(64))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class FeeDisclosure(Base):
+    """A month's financial disclosure as published: what residents were shown, and when."""
+
+    __tablename__ = "fee_disclosures"
+    __table_args__ = (UniqueConstraint("compound_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    month: Mapped[str] = mapped_column(String(7))
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FeeReminder(Base):
+    """A reminder queued for a household (a broadcast of its own, to its residents' private
+    chats): at most one a week per unit; a payment imported before it went out cancels the
+    broadcast's rows that are still waiting."""
+
+    __tablename__ = "fee_reminders"
+    __table_args__ = (Index("ix_fee_reminders_unit", "unit_id", "queued_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    broadcast_id: Mapped[int | None] = mapped_column(Integer)
+    owed_cents: Mapped[int] = mapped_column(BigInteger)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when a payment arrived before it went out: its rows were cancelled, it never counted.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from bot.app import build_flows
 from bot.engine.engine import Engine
 from bot.engine.events import ChatKind, ChatRef, Incoming, Photo, Press, UserRef, split_command
-from bot.engine.replies import Delivered, Edit, Outbound, Send, Toast
+from bot.engine.replies import Delivered, Edit, Outbound, Send, Toast, Upload
 from bot.services import Services
 from bot.settings import Settings
 from storage import demo
@@ -31,6 +31,7 @@ class Sent:
     photos: tuple[str, ...] = ()
     thread_id: int | None = None
     pinned: bool = False  # sent with `pin` (an emergency in the residents' group)
+    uploads: tuple[Upload, ...] = ()
 
     def data(self, label_part: str) -> str:
         """The data of the first button whose label contains `label_part`."""
@@ -73,6 +74,7 @@ class RecordingTransport:
                 message.photos,
                 thread_id,
                 pinned=message.pin,
+                uploads=message.uploads,
             )
         )
         return Delivered(message_id=message_id, thread_id=thread_id)

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -30,7 +33,7 @@ from sqlalchemy import select
 
 from bot.engine.engine import Engine
 from bot.engine.events import ChatKind, ChatRef, Incoming, Photo, Press, UserRef, split_command
-from bot.engine.replies import Delivered, Edit, Keyboard, Send, Toast
+from bot.engine.replies import Delivered, Edit, Keyboard, Send, Toast, Upload
 from bot.services import Services
 from storage.models import Person
 
@@ -93,6 +96,18 @@ def parse_jsonl_line(line: str) -> JsonlLine:
         raise ValueError(f"{where}: {message}" if where else message) from None
 
 
+def _saved(upload: Upload) -> str:
+    """Writes a generated image (a chart) where the console user can open it; its path.
+    Named by its content, so the same chart shown twice is one file."""
+    folder = Path(tempfile.gettempdir()) / "courtyard-console"
+    folder.mkdir(exist_ok=True)
+    digest = hashlib.sha256(upload.data).hexdigest()[:12]
+    path = folder / f"{digest}-{upload.name}"
+    if not path.exists():
+        path.write_bytes(upload.data)
+    return str(path)
+
+
 def _buttons_json(buttons: Keyboard) -> list[list[dict[str, str]]]:
     return [
         [
@@ -127,17 +142,18 @@ class ConsoleTransport:
         message_id = self.next_id.get(chat, 0) + 1
         self.next_id[chat] = message_id
         self.messages.setdefault(chat, {})[message_id] = (message.text, message.buttons)
+        photos = (*message.photos, *(_saved(upload) for upload in message.uploads))
         if self.jsonl:
             line: dict[str, Any] = {"chat": chat, "message_id": message_id, "text": message.text}
             line["buttons"] = _buttons_json(message.buttons)
-            if message.photos:
-                line["photos"] = list(message.photos)
+            if photos:
+                line["photos"] = list(photos)
             if message.pin:
                 line["pinned"] = True
             self.write(json.dumps(line, ensure_ascii=False))
         else:
             text = f"📌 {message.text}" if message.pin else message.text
-            self._show(chat, text, message.buttons, photos=message.photos)
+            self._show(chat, text, message.buttons, photos=photos)
         return Delivered(message_id=message_id)
 
     async def edit(self, message: Edit, *, chat_id: int, message_id: int) -> None:

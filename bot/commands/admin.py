@@ -1,4 +1,4 @@
-"""Operator commands: `db upgrade`, `import`, `invite`."""
+"""Operator commands: `db upgrade`, `import`, `invite`, `export arrears`."""
 
 from __future__ import annotations
 
@@ -78,6 +78,55 @@ async def invite(args: argparse.Namespace, settings: Settings) -> int:
             )
             print(f"invite for {unit.label} ({args.role}) in {compound.code}, valid 30 days:")
             print(code.code)
+        return 0
+    finally:
+        await db.dispose()
+
+
+async def export_arrears(args: argparse.Namespace, settings: Settings) -> int:
+    """Prints every overdue bill with what is still owed, as CSV (amounts in currency units
+    with two decimals, from whole cents), oldest first per compound."""
+    import csv
+
+    from sqlalchemy import select
+
+    from handlers.fees.rules import arrears
+    from storage.models import Compound, utcnow
+    from storage.repos.compounds import compound_by_code
+
+    db = await open_current(settings.database_url)
+    if db is None:
+        return 2
+    try:
+        async with db.read() as session:
+            if args.compound:
+                found = await compound_by_code(session, args.compound)
+                if found is None:
+                    print(f"courtyard: no compound with code {args.compound!r}", file=sys.stderr)
+                    return 1
+                compounds = [found]
+            else:
+                compounds = list(await session.scalars(select(Compound).order_by(Compound.code)))
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(
+                ["compound", "unit", "building", "period", "item", "owed", "due", "days_overdue"]
+            )
+            for compound in compounds:
+                owed = await arrears(session, compound, utcnow())
+                for line, days in sorted(owed.lines, key=lambda x: (x[0].unit, x[0].due_on)):
+                    whole, cents = divmod(line.owed, 100)
+                    writer.writerow(
+                        [
+                            compound.code,
+                            line.unit,
+                            line.building,
+                            line.period,
+                            line.item.value,
+                            f"{whole}.{cents:02d}",
+                            line.due_on.isoformat(),
+                            days,
+                        ]
+                    )
         return 0
     finally:
         await db.dispose()

@@ -21,6 +21,7 @@ until the transport reports it sent, or it failed for good.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from bot.engine.replies import (
     Send,
     Toast,
     Undeliverable,
+    Upload,
 )
 from bot.i18n import translate
 from storage.db import Database
@@ -107,7 +109,7 @@ def _row(item: Send | Edit) -> OutboxMessage:
 def payload_of(item: Send | Edit) -> dict[str, Any]:
     """What a row keeps of a message beyond its chat and ref (`message_of` reads it back)."""
     if isinstance(item, Send):
-        return {
+        payload: dict[str, Any] = {
             "text": item.text,
             "buttons": _buttons(item.buttons),
             "photos": list(item.photos),
@@ -116,6 +118,13 @@ def payload_of(item: Send | Edit) -> dict[str, Any]:
             "open_topic": item.open_topic,
             "pin": item.pin,
         }
+        if item.uploads:
+            # The bytes go with the row (base64 in its JSON): a restart still sends them.
+            payload["uploads"] = [
+                [upload.name, base64.b64encode(upload.data).decode("ascii")]
+                for upload in item.uploads
+            ]
+        return payload
     return {"text": item.text, "buttons": _buttons(item.buttons), "message_id": item.message_id}
 
 
@@ -154,6 +163,9 @@ def message_of(row: StoredMessage) -> Send | Edit:
             reply_to=p["reply_to"],
             open_topic=p["open_topic"],
             pin=bool(p.get("pin")),
+            uploads=tuple(
+                Upload(name, base64.b64decode(data)) for name, data in p.get("uploads", ())
+            ),
         )
     return Edit(
         text=p["text"],

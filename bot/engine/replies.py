@@ -22,6 +22,15 @@ def keyboard(*rows: list[Button] | tuple[Button, ...]) -> Keyboard:
 
 
 @dataclass(frozen=True, slots=True)
+class Upload:
+    """A file the bot made (a chart), sent as a photo: `photos` are the messenger's ids of
+    files it already has, an upload is the bytes themselves."""
+
+    name: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Send:
     """A new message to a chat. `ref` names it so that it can be edited later.
 
@@ -40,6 +49,7 @@ class Send:
     reply_to: int | None = None
     open_topic: str | None = None
     pin: bool = False
+    uploads: tuple[Upload, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

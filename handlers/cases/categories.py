@@ -43,6 +43,8 @@ SKILL_FOR = {
     "greening": "greening",
     "security": "security",
     "parking": "security",
+    # An inquiry about a bill ("I paid but it still shows unpaid").
+    "billing": "billing",
 }
 
 # Faults that are never merely "normal": a gas fault is urgent at least.

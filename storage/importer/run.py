@@ -23,6 +23,7 @@ from storage.importer.base import (
 )
 from storage.importer.cells import Cells
 from storage.importer.compounds import CompoundImporter
+from storage.importer.fees import BillImporter, LedgerImporter, PaymentImporter
 from storage.importer.residents import ResidentImporter
 from storage.importer.settings import SettingImporter
 from storage.importer.staff import StaffImporter
@@ -39,6 +40,9 @@ IMPORTERS: dict[str, type[Importer[Any]]] = {
         ResidentImporter,
         StaffImporter,
         SettingImporter,
+        BillImporter,
+        PaymentImporter,
+        LedgerImporter,
     )
 }
 KINDS = tuple(IMPORTERS)
@@ -52,7 +56,8 @@ async def import_file(
     defaults: Defaults | None = None,
     now: datetime | None = None,
 ) -> Summary:
-    """Imports one CSV file of `kind` (compounds, units, residents, staff, settings): every
+    """Imports one CSV file of `kind` (compounds, units, residents, staff, settings,
+    bills, payments, ledger): every
     row or none.
 
     Raises ImportFailed naming each bad row (`line N: reason`) when any row is bad; the

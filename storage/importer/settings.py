@@ -48,7 +48,11 @@ class SettingImporter(Importer[SettingRow]):
 
     async def apply(self, item: SettingRow) -> tuple[Outcome, int]:
         settings = item.compound.settings or {}
-        had = item.setting.name in settings or item.setting.name in (settings.get("kb") or {})
+        name = item.setting.name
+        had = any(
+            name in part
+            for part in (settings, settings.get("kb") or {}, settings.get("fees") or {})
+        )
         if not apply(item.compound, item.setting):
             return Outcome.UNCHANGED, item.compound.id
         return (Outcome.UPDATED if had else Outcome.CREATED), item.compound.id

@@ -55,7 +55,7 @@ EXPECTED_BLOCKS = {
     "README.md": 0,
     "cli.md": 13,
     "settings.md": 5,
-    "imports.md": 9,
+    "imports.md": 12,
     "ask-json.md": 5,
     "chat-jsonl.md": 4,
     "notices.md": 7,

@@ -143,9 +143,8 @@ async def test_start_and_help_promise_only_what_is_registered(harness: Harness) 
         await harness.say(user, "/start", lang=locale)
         await harness.say(user, "/help", lang=locale)
     said = " ".join(s.text for s in harness.transport.sent)
-    for promise in ("费用", "fees"):
-        assert promise not in said
-    # What is registered is still promised, in both languages: events since issue 12.
+    # What is registered is promised, in both languages: events (issue 12), fees (issue 11).
     assert "报修" in harness.transport.last(5001).text or "报修" in said
     assert "report repairs" in said
     assert "报名社区活动" in said and "sign up for community events" in said
+    assert "查询本户费用" in said and "check your household's fees" in said

@@ -311,9 +311,10 @@ BAD_FILES = {
         [
             "line 2: telegram_id is empty",
             "line 3: role 'boss' is not one of: staff, manager; unknown skill 'cooking': use "
-            "plumbing, electrical, lifts, doors, cleaning, security, greening, separated by ';'",
+            "plumbing, electrical, lifts, doors, cleaning, security, greening, billing, "
+            "separated by ';'",
             "line 4: unknown skill 'cleaning,greening': use plumbing, electrical, lifts, doors, "
-            "cleaning, security, greening, separated by ';'",
+            "cleaning, security, greening, billing, separated by ';'",
             "line 6: the same staff member as line 5",
         ],
     ),

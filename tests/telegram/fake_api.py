@@ -59,6 +59,8 @@ class Call:
     via: str = ""
     # For a 429, what caused it: "global", "private", "group" (a limit) or "injected".
     too_many: str | None = None
+    # Files uploaded with the request (a generated chart), by form field name.
+    files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def chat_id(self) -> int | None:
@@ -322,6 +324,11 @@ class FakeBotAPI:
             for key, value in form.items()
             if isinstance(value, str)
         }
+        files = {
+            key: value.file.read()
+            for key, value in form.items()
+            if isinstance(value, web.FileField)
+        }
         method = request.match_info["method"]
         call = Call(
             method,
@@ -329,6 +336,7 @@ class FakeBotAPI:
             request.match_info["token"],
             received_at=time.monotonic(),
             via=request.match_info.get("via", ""),
+            files=files,
         )
         self.calls.append(call)
         await self._notify()  # a long poll answers late; its arrival is news already

@@ -33,8 +33,10 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.types import (
+    BufferedInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     InputMediaPhoto,
     Message,
     ReplyParameters,
@@ -88,7 +90,8 @@ class TelegramTransport:
         self.pacer = pacer or Pacer()
 
     async def send(self, message: Send) -> Delivered:
-        """Photos first (one photo, or albums of up to ten), then the text with its buttons.
+        """Photos first (one photo, or albums of up to ten; generated images are uploaded
+        as files), then the text with its buttons.
 
         The returned id is the text's: it carries the buttons, and only a text message can
         later be changed with editMessageText.
@@ -111,8 +114,10 @@ class TelegramTransport:
         )
         last_id: int | None = None
         errors: list[str] = []
-        for start in range(0, len(message.photos), MAX_ALBUM):
-            album = message.photos[start : start + MAX_ALBUM]
+        photos: list[str | InputFile] = [*message.photos]
+        photos.extend(BufferedInputFile(u.data, filename=u.name) for u in message.uploads)
+        for start in range(0, len(photos), MAX_ALBUM):
+            album = tuple(photos[start : start + MAX_ALBUM])
             try:
                 last_id = await self._send_album(album, common, reply)
             except TelegramBadRequest as exc:
@@ -150,7 +155,10 @@ class TelegramTransport:
             errors.append(f"not pinned: {reason}")
 
     async def _send_album(
-        self, album: tuple[str, ...], common: dict[str, Any], reply: ReplyParameters | None
+        self,
+        album: tuple[str | InputFile, ...],
+        common: dict[str, Any],
+        reply: ReplyParameters | None,
     ) -> int:
         if len(album) == 1:
             sent = await self._call(SendPhoto(photo=album[0], reply_parameters=reply, **common))

@@ -1,7 +1,7 @@
 """community events
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01 16:14:03.661487
 
 Community events and their sign-ups (storage/models.py Event, EventSignup): capacity counted
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
