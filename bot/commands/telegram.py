@@ -11,19 +11,15 @@ scheduler stops, then the bot session, Redis and the database are closed.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import logging
 import re
-import signal
 import sys
-from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from bot.adapters.botapi.errors import ConnectFailed, looks_like_token
 from bot.adapters.botapi.libraries import LibraryMissing, adapter, build
-from bot.adapters.botapi.serving import Served
+from bot.adapters.botapi.serving import Served, stop_on_signals
 from bot.app import open_services, start_scheduler
 from bot.redis_client import RedisUnavailable
 from bot.settings import Settings
@@ -124,7 +120,7 @@ async def serve_webhook(telegram: Served, settings: Settings) -> int:
     await runner.setup()
     await telegram.startup()
     # Signals are caught from here on, so that one during start-up still shuts down cleanly.
-    async with _stop_on_signals() as stop:
+    async with stop_on_signals() as stop:
         try:
             site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
             try:
@@ -145,29 +141,6 @@ async def serve_webhook(telegram: Served, settings: Settings) -> int:
             await runner.cleanup()
             await telegram.shutdown()
     return 0
-
-
-@contextlib.asynccontextmanager
-async def _stop_on_signals() -> AsyncIterator[asyncio.Event]:
-    """An event set by SIGINT or SIGTERM while the block runs."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGINT, signal.SIGTERM)
-
-    def on_signal(received: signal.Signals) -> None:
-        log.info("received %s: shutting down", received.name)
-        stop.set()
-
-    # Windows has no loop signal handlers; there Ctrl+C ends the process through the CLI.
-    with contextlib.suppress(NotImplementedError):
-        for sig in signals:
-            loop.add_signal_handler(sig, on_signal, sig)
-    try:
-        yield stop
-    finally:
-        with contextlib.suppress(NotImplementedError):
-            for sig in signals:
-                loop.remove_signal_handler(sig)
 
 
 def _fail(reason: str, status: int = CONFIG_ERROR) -> int:

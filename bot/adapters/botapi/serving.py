@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -185,3 +186,26 @@ class Inflight:
             await asyncio.wait_for(self._idle.wait(), self.grace)
         except TimeoutError:
             log.warning("%s update(s) still in progress at shutdown", self.count)
+
+
+@contextlib.asynccontextmanager
+async def stop_on_signals() -> AsyncIterator[asyncio.Event]:
+    """An event set by SIGINT or SIGTERM while the block runs."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+
+    def on_signal(received: signal.Signals) -> None:
+        log.info("received %s: shutting down", received.name)
+        stop.set()
+
+    # Windows has no loop signal handlers; there Ctrl+C ends the process through the CLI.
+    with contextlib.suppress(NotImplementedError):
+        for sig in signals:
+            loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        yield stop
+    finally:
+        with contextlib.suppress(NotImplementedError):
+            for sig in signals:
+                loop.remove_signal_handler(sig)

@@ -177,9 +177,10 @@ def event_of(
     if update_id is None:
         raise Unreadable("update_id (missing or not a number)")
     if "message" in update:
-        event = from_message(
-            _mapping(update["message"], "message"), bot_id=bot_id, bot_username=bot_username
-        )
+        message = _mapping(update["message"], "message")
+        # Not read, but a message without a proper date is not one Telegram sent.
+        _int(message.get("date"), "message.date")
+        event = from_message(message, bot_id=bot_id, bot_username=bot_username)
     elif "callback_query" in update:
         event = from_press(_mapping(update["callback_query"], "callback_query"))
     else:
