@@ -35,8 +35,8 @@ from aiogram.types import CallbackQuery, Message, Update
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.adapters.telegram.factory import assemble  # noqa: E402
 from bot.adapters.botapi.pacing import Pacer  # noqa: E402
+from bot.adapters.telegram.factory import assemble  # noqa: E402
 from bot.app import open_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage import demo  # noqa: E402

@@ -179,9 +179,7 @@ class Live:
 
 
 @pytest.fixture
-async def live(
-    api: FakeBotAPI, library: str, seeded: tuple[Services, Seed]
-) -> AsyncIterator[Live]:
+async def live(api: FakeBotAPI, library: str, seeded: tuple[Services, Seed]) -> AsyncIterator[Live]:
     services, summary = seeded
     async with polling(services, library) as telegram:
         await api.wait_for("getUpdates")

@@ -47,8 +47,10 @@ class Failure:
 
     @property
     def not_modified(self) -> bool:
-        """An edit that asked for the text the message has already (a button pressed twice)."""
-        return self.kind is Kind.REFUSED and NOT_MODIFIED in self.description
+        """An edit that asked for the text the message has already (a button pressed twice).
+        Libraries word Telegram's description differently ("Bad Request: message is not..."
+        or "Message is not..."), so the case is ignored."""
+        return self.kind is Kind.REFUSED and NOT_MODIFIED in self.description.lower()
 
 
 def outcome(failure: Failure, what: str, token: str) -> RetryLater | Undeliverable:

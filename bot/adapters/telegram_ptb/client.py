@@ -4,6 +4,7 @@ error taxonomy (bot/adapters/botapi/errors.py)."""
 from __future__ import annotations
 
 import datetime as dtm
+import logging
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +24,13 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.botapi.errors import Failure, Kind
 from bot.settings import Settings
+
+# python-telegram-bot logs every call's URL (the token is in it) and parameters (people's
+# messages) at DEBUG, and httpx every request's URL at INFO: kept out of the logs whatever
+# LOG_LEVEL says. Failures still reach the log through the adapter, without the token.
+for _name, _level in (("telegram", logging.INFO), ("httpx", logging.WARNING)):
+    logging.getLogger(_name).setLevel(_level)
+logging.getLogger("httpcore").setLevel(logging.INFO)
 
 # 22.x warns, as it builds every RetryAfter, that `retry_after` becomes a timedelta in a later
 # major version; `_seconds` reads either, so the warning says nothing to an operator.
