@@ -27,6 +27,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base: str = PUBLIC_TELEGRAM_API
+    # The library that talks to Telegram (README: "Which Telegram library").
+    telegram_library: Literal["aiogram", "ptb"] = "ptb"
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     manager_ids: Annotated[frozenset[int], NoDecode] = frozenset()

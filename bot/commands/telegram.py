@@ -1,30 +1,25 @@
-"""`courtyard run`: the bot on Telegram, by long polling or, with `--webhook`, behind a webhook.
+"""`courtyard run`: the bot on Telegram, by long polling or, with `--webhook`, behind a webhook,
+through the library TELEGRAM_LIBRARY names (aiogram or python-telegram-bot).
 
-A setting that cannot work, a token Telegram rejects, a database schema older than this
-release, or a REDIS_URL that does not answer stops the command at once with one line on stderr
-and exit status 2; the token itself is never printed. SIGINT or SIGTERM stops the bot
-gracefully: updates already being handled finish, then the deadline scheduler stops, then the
-bot session, Redis and the database are closed.
+A setting that cannot work, a library not installed, a token Telegram rejects, a database
+schema older than this release, or a REDIS_URL that does not answer stops the command at once
+with one line on stderr and exit status 2; the token itself is never printed. SIGINT or
+SIGTERM stops the bot gracefully: updates already being handled finish, then the deadline
+scheduler stops, then the bot session, Redis and the database are closed.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import logging
 import re
-import signal
 import sys
-from collections.abc import AsyncIterator
 
-from aiogram.exceptions import ClientDecodeError, TelegramAPIError, TelegramUnauthorizedError
-from aiogram.utils.token import TokenValidationError, validate_token
 from aiohttp import web
 
-from bot.adapters.telegram import TelegramBot, assemble, connect, create_bot
-from bot.adapters.telegram.limits import redact
-from bot.adapters.telegram.webhook import create_webhook_app
+from bot.adapters.botapi.errors import ConnectFailed, looks_like_token
+from bot.adapters.botapi.libraries import LibraryMissing, adapter, build
+from bot.adapters.botapi.serving import Served, stop_on_signals
 from bot.app import open_services, start_scheduler
 from bot.redis_client import RedisUnavailable
 from bot.settings import Settings
@@ -45,14 +40,19 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     if problem:
         return _fail(problem)
     try:
+        adapter(settings.telegram_library)
+    except LibraryMissing as exc:
+        return _fail(str(exc))
+    try:
         services = await open_services(settings)
     except (SchemaOutOfDate, RedisUnavailable) as exc:
         return _fail(str(exc))
-    telegram = assemble(services, create_bot(settings))
+    telegram = build(services)
+    log.info("Telegram library: %s", telegram.library)
     try:
         return await _serve(telegram, settings, webhook=args.webhook)
     finally:
-        await telegram.bot.session.close()
+        await telegram.close()
         await services.aclose()
 
 
@@ -61,9 +61,7 @@ def config_problem(settings: Settings, *, webhook: bool) -> str | None:
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     if not token.strip():
         return "TELEGRAM_BOT_TOKEN is not set: put the token @BotFather gave you in .env"
-    try:
-        validate_token(token)
-    except TokenValidationError:
+    if not looks_like_token(token):
         return "TELEGRAM_BOT_TOKEN is not a bot token (digits, a colon, then the secret part)"
     if not webhook:
         return None
@@ -79,15 +77,14 @@ def config_problem(settings: Settings, *, webhook: bool) -> str | None:
     return None
 
 
-async def _serve(telegram: TelegramBot, settings: Settings, *, webhook: bool) -> int:
+async def _serve(telegram: Served, settings: Settings, *, webhook: bool) -> int:
     try:
-        await connect(telegram)
-    except TelegramUnauthorizedError:
-        return _fail("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token")
-    except (TelegramAPIError, ClientDecodeError) as exc:
-        reason = redact(str(exc), telegram.bot.token)
+        await telegram.connect()
+    except ConnectFailed as exc:
+        if exc.unauthorized:
+            return _fail("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check the token")
         where = settings.telegram_api_base
-        return _fail(f"no answer from the Bot API at {where}: {reason}", RUNTIME_ERROR)
+        return _fail(f"no answer from the Bot API at {where}: {exc.reason}", RUNTIME_ERROR)
     # Reminders and escalations go out through this bot, so they start once it is connected
     # and stop after the last update has been handled.
     scheduler = await start_scheduler(telegram.services, telegram.engine)
@@ -101,38 +98,29 @@ async def _serve(telegram: TelegramBot, settings: Settings, *, webhook: bool) ->
 
 
 async def serve_polling(
-    telegram: TelegramBot,
+    telegram: Served,
     *,
     handle_signals: bool = True,
     polling_timeout: int = POLLING_TIMEOUT,
 ) -> None:
-    """Long polling until SIGINT or SIGTERM (or `dispatcher.stop_polling()`).
+    """Long polling until SIGINT or SIGTERM (or `telegram.stop_polling()`).
 
-    aiogram asks only for the update kinds the routers handle, and confirms an update only
-    by asking for the next ones, so nothing is skipped across a restart.
+    Each batch is stored in the inbox before the next getUpdates confirms it, so nothing is
+    skipped across a restart.
     """
-    # Telegram refuses getUpdates while a webhook is set; updates already queued are kept.
-    await telegram.bot.delete_webhook(drop_pending_updates=False)
-    await telegram.dispatcher.start_polling(
-        telegram.bot,
-        polling_timeout=polling_timeout,
-        handle_signals=handle_signals,
-        # run() closes the session after the database work of the last updates is done.
-        close_bot_session=False,
-    )
+    await telegram.serve_polling(handle_signals=handle_signals, polling_timeout=polling_timeout)
 
 
-async def serve_webhook(telegram: TelegramBot, settings: Settings) -> int:
+async def serve_webhook(telegram: Served, settings: Settings) -> int:
     """Listens on WEBHOOK_HOST:WEBHOOK_PORT, tells Telegram where to post, runs until a signal."""
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
-    dispatcher = telegram.dispatcher
-    app = create_webhook_app(dispatcher, telegram.bot, path=settings.webhook_path, secret=secret)
+    app = telegram.webhook_app(path=settings.webhook_path, secret=secret)
     runner = web.AppRunner(app, handle_signals=False)
     await runner.setup()
-    await dispatcher.emit_startup(bot=telegram.bot, dispatcher=dispatcher)
+    await telegram.startup()
     # Signals are caught from here on, so that one during start-up still shuts down cleanly.
-    async with _stop_on_signals() as stop:
+    async with stop_on_signals() as stop:
         try:
             site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
             try:
@@ -143,45 +131,16 @@ async def serve_webhook(telegram: TelegramBot, settings: Settings) -> int:
             url = settings.webhook_url.rstrip("/") + settings.webhook_path
             try:
                 # Set only once listening, so that Telegram's first post finds us.
-                await telegram.bot.set_webhook(
-                    url=url,
-                    secret_token=secret,
-                    allowed_updates=dispatcher.resolve_used_update_types(),
-                    drop_pending_updates=False,
-                )
-            except TelegramAPIError as exc:
-                reason = redact(str(exc), telegram.bot.token)
-                return _fail(f"Telegram refused the webhook {url}: {reason}", RUNTIME_ERROR)
+                await telegram.set_webhook(url, secret=secret)
+            except ConnectFailed as exc:
+                return _fail(f"Telegram refused the webhook {url}: {exc.reason}", RUNTIME_ERROR)
             log.info("webhook set to %s; listening on %s", url, runner.addresses)
             await stop.wait()
         finally:
             # Stop taking requests first, then let updates in progress finish their replies.
             await runner.cleanup()
-            await dispatcher.emit_shutdown(bot=telegram.bot, dispatcher=dispatcher)
+            await telegram.shutdown()
     return 0
-
-
-@contextlib.asynccontextmanager
-async def _stop_on_signals() -> AsyncIterator[asyncio.Event]:
-    """An event set by SIGINT or SIGTERM while the block runs."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGINT, signal.SIGTERM)
-
-    def on_signal(received: signal.Signals) -> None:
-        log.info("received %s: shutting down", received.name)
-        stop.set()
-
-    # Windows has no loop signal handlers; there Ctrl+C ends the process through the CLI.
-    with contextlib.suppress(NotImplementedError):
-        for sig in signals:
-            loop.add_signal_handler(sig, on_signal, sig)
-    try:
-        yield stop
-    finally:
-        with contextlib.suppress(NotImplementedError):
-            for sig in signals:
-                loop.remove_signal_handler(sig)
 
 
 def _fail(reason: str, status: int = CONFIG_ERROR) -> int:

@@ -98,7 +98,7 @@ async def test_presses_answered_with_a_note_print_toast_lines(harness: Harness) 
 
 async def test_interactive_numbered_buttons_and_personas(harness: Harness) -> None:
     out = await run_lines(
-        harness, ["/menu", "1", "9", "/as 5001 en", "/start", "/quit"], jsonl=False
+        harness, ["/menu", "1", "42", "/as 5001 en", "/start", "/quit"], jsonl=False
     )
     text = "\n".join(out)
     assert "[1]" in text  # buttons are numbered

@@ -1,10 +1,15 @@
-"""The Telegram adapter against a fake Bot API on loopback, over the real engine and store."""
+"""The Telegram adapters against a fake Bot API on loopback, over the real engine and store.
+
+`live` runs every test that uses it once per Telegram library (aiogram and
+python-telegram-bot): the same updates in, the same answers expected out.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,9 +17,10 @@ import pytest
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 
-from bot.adapters.telegram import TelegramBot, assemble, connect, create_bot
+from bot.adapters.botapi.libraries import build
+from bot.adapters.botapi.serving import Served
+from bot.adapters.telegram import TelegramBot
 from bot.app import build_flows
-from bot.commands.telegram import serve_polling
 from bot.services import Services
 from bot.settings import Settings
 from storage import demo
@@ -29,6 +35,7 @@ from tests.telegram.updates import Updates
 TOKEN = "123456789:AAFakeTokenForCourtyardTests_0123456"
 BOT_ID = 123456789
 BOT_USERNAME = "courtyard_test_bot"
+LIBRARIES = ("aiogram", "ptb")
 
 
 async def close_bot_session(bot: Bot) -> None:
@@ -41,6 +48,21 @@ async def close_bot_session(bot: Bot) -> None:
         await bot.session.close()
     elif not inner.closed:
         await inner.close()
+
+
+async def close_served(telegram: Served) -> None:
+    """Closes the library's HTTP session (aiogram's without its quarter-second sleep)."""
+    if isinstance(telegram, TelegramBot):
+        await close_bot_session(telegram.bot)
+    else:
+        await telegram.close()
+
+
+@pytest.fixture(params=LIBRARIES)
+def library(request: pytest.FixtureRequest) -> str:
+    """Each Telegram library in turn (TELEGRAM_LIBRARY)."""
+    value: str = request.param
+    return value
 
 
 @pytest.fixture
@@ -120,11 +142,33 @@ async def seeded(
     await db.dispose()
 
 
+def served(services: Services, library: str) -> Served:
+    """The bot over `services` through `library`, as `courtyard run` builds it."""
+    services.settings = services.settings.model_copy(update={"telegram_library": library})
+    return build(services)
+
+
+@asynccontextmanager
+async def polling(services: Services, library: str) -> AsyncIterator[Served]:
+    """A bot connected and polling the fake API; stopped (updates in progress finished) and
+    closed at the end of the block."""
+    telegram = served(services, library)
+    await telegram.connect()
+    task = asyncio.create_task(telegram.serve_polling(handle_signals=False, polling_timeout=5))
+    try:
+        yield telegram
+    finally:
+        if not task.done():
+            await telegram.stop_polling()
+        await task
+        await close_served(telegram)
+
+
 @dataclass
 class Live:
     """A bot polling the fake API: push updates, read what the bot sent."""
 
-    telegram: TelegramBot
+    telegram: Served
     api: FakeBotAPI
     demo: Seed
     updates: Updates = field(default_factory=Updates)
@@ -135,16 +179,8 @@ class Live:
 
 
 @pytest.fixture
-async def live(
-    api: FakeBotAPI, tg_settings: Settings, seeded: tuple[Services, Seed]
-) -> AsyncIterator[Live]:
+async def live(api: FakeBotAPI, library: str, seeded: tuple[Services, Seed]) -> AsyncIterator[Live]:
     services, summary = seeded
-    telegram = assemble(services, create_bot(tg_settings))
-    await connect(telegram)
-    polling = asyncio.create_task(serve_polling(telegram, handle_signals=False, polling_timeout=5))
-    await api.wait_for("getUpdates")
-    yield Live(telegram=telegram, api=api, demo=summary)
-    if not polling.done():
-        await telegram.dispatcher.stop_polling()
-    await polling
-    await close_bot_session(telegram.bot)
+    async with polling(services, library) as telegram:
+        await api.wait_for("getUpdates")
+        yield Live(telegram=telegram, api=api, demo=summary)

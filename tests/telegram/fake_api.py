@@ -319,16 +319,19 @@ class FakeBotAPI:
 
     async def _handle(self, request: web.Request) -> web.Response:
         form = await request.post()
-        params = {
-            key: json.loads(value) if key in JSON_FIELDS else value
-            for key, value in form.items()
-            if isinstance(value, str)
-        }
-        files = {
-            key: value.file.read()
-            for key, value in form.items()
-            if isinstance(value, web.FileField)
-        }
+        # A form may carry several parts of one name, and python-telegram-bot sends some JSON
+        # fields as parts with a content type: a text part is a field, a binary one a file.
+        params: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
+        for key, value in form.items():
+            if isinstance(value, web.FileField):
+                data = value.file.read()
+                if key in JSON_FIELDS and value.content_type == "application/json":
+                    params[key] = json.loads(data.decode())
+                else:
+                    files[key] = data
+            elif isinstance(value, str):
+                params[key] = json.loads(value) if key in JSON_FIELDS else value
         method = request.match_info["method"]
         call = Call(
             method,

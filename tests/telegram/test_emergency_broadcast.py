@@ -41,7 +41,7 @@ async def test_emergency_reaches_everyone_and_the_board_fills(live: Live) -> Non
     await next_message(live, MANAGER.id, 3)
     await press(live, MANAGER, MANAGER.id, "10 分钟")
     preview = await next_message(live, MANAGER.id, 4)
-    assert "5 户、4 位" in preview["text"]
+    assert "3 户、4 位" in preview["text"]
     assert not api.texts(WANG.id)  # nothing before confirming
     await press(live, MANAGER, MANAGER.id, "立即发送")
 

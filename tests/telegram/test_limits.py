@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.adapters.telegram.limits import fit, redact, split_text
+from bot.adapters.botapi.limits import fit, redact, split_text
 from bot.logs import REDACTED
 from tests.telegram.conftest import TOKEN
 

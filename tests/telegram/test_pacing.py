@@ -8,7 +8,7 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from bot.adapters.telegram.pacing import Pacer, RedisSchedule
+from bot.adapters.botapi.pacing import Pacer, RedisSchedule
 
 
 class FakeClock:

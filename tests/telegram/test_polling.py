@@ -1,5 +1,6 @@
-"""End to end: updates fetched by long polling from the fake Bot API, through aiogram's
-dispatcher and the real engine, and the bot's answers as the fake API received them."""
+"""End to end, for each Telegram library: updates fetched by long polling from the fake Bot
+API, through the adapter and the real engine, and the bot's answers as the fake API received
+them."""
 
 from __future__ import annotations
 
@@ -217,7 +218,7 @@ async def test_stopping_lets_updates_in_progress_finish(live: Live) -> None:
     gate = live.api.hold("sendMessage")
     await live.api.push(live.updates.text(DAVID, "/help"))
     await live.api.wait_for("sendMessage")  # the reply is on its way; the server holds it
-    stopping = asyncio.create_task(live.telegram.dispatcher.stop_polling())
+    stopping = asyncio.create_task(live.telegram.stop_polling())
     await asyncio.sleep(0.1)
     assert not stopping.done()
     gate.set()

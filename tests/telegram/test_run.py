@@ -1,4 +1,5 @@
-"""`courtyard run`: what an operator sees when it cannot start, and a clean stop on a signal."""
+"""`courtyard run`: what an operator sees when it cannot start, and a clean stop on a signal,
+through each Telegram library."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import os
 import shutil
 import signal
 import socket
+import sys
 from pathlib import Path
 
 import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from bot.adapters.botapi.libraries import LIBRARIES
 from bot.commands.telegram import run
 from bot.settings import Settings
 from tests.telegram.fake_api import FakeBotAPI
@@ -33,10 +36,10 @@ def _with(settings: Settings, **changes: object) -> Settings:
 
 
 @pytest.fixture
-def run_settings(tg_settings: Settings, migrated_template: Path) -> Settings:
-    """Settings over a copy of a migrated, seeded database."""
+def run_settings(tg_settings: Settings, migrated_template: Path, library: str) -> Settings:
+    """Settings over a copy of a migrated, seeded database, serving through `library`."""
     shutil.copyfile(migrated_template, tg_settings.database_url.split("///", 1)[1])
-    return tg_settings
+    return _with(tg_settings, telegram_library=library)
 
 
 def _one_line(err: str) -> str:
@@ -112,7 +115,10 @@ async def test_webhook_mode_refuses_to_start_without_its_settings(
     assert api.calls == []
 
 
-async def test_polling_serves_until_sigint(run_settings: Settings, api: FakeBotAPI) -> None:
+async def test_polling_serves_until_sigint(
+    run_settings: Settings, api: FakeBotAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     api.webhook = {"url": "https://old.example/hook"}  # left over from an earlier deployment
     running = asyncio.create_task(run(_args(), run_settings))
     await api.wait_for("getUpdates")
@@ -124,6 +130,27 @@ async def test_polling_serves_until_sigint(run_settings: Settings, api: FakeBotA
     methods = [call.method for call in api.calls]
     assert methods.index("deleteWebhook") < methods.index("getUpdates")
     assert api.of("deleteWebhook")[0].params.get("drop_pending_updates") != "true"
+    expected = {"aiogram": "aiogram 3.", "ptb": "python-telegram-bot 22."}
+    assert f"Telegram library: {expected[run_settings.telegram_library]}" in caplog.text
+
+
+async def test_a_library_not_installed_is_one_line_naming_the_extra(
+    run_settings: Settings,
+    api: FakeBotAPI,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As on a machine installed without the library's extra (None in sys.modules makes
+    importing it fail the way a missing package does)."""
+    library = LIBRARIES[run_settings.telegram_library]
+    for name in [n for n in sys.modules if n.startswith(library.adapter)]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, library.package, None)
+    assert await run(_args(), run_settings) == 2
+    line = _one_line(capsys.readouterr().err)
+    assert f"TELEGRAM_LIBRARY={library.setting}" in line
+    assert f"courtyard[{library.extra}]" in line
+    assert api.calls == []
 
 
 def _free_port() -> int:

@@ -1,4 +1,5 @@
-"""The webhook endpoint: only requests carrying Telegram's secret token reach the engine."""
+"""The webhook endpoint, for each Telegram library: only requests carrying Telegram's secret
+token reach the engine, and the update is stored before Telegram gets its 200."""
 
 from __future__ import annotations
 
@@ -9,13 +10,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.adapters.telegram import assemble, connect, create_bot
-from bot.adapters.telegram.webhook import SECRET_HEADER, create_webhook_app
+from bot.adapters.botapi.webhook import SECRET_HEADER
 from bot.i18n import translate
 from bot.services import Services
-from bot.settings import Settings
 from storage.models import InboxUpdate
-from tests.telegram.conftest import Seed, close_bot_session
+from tests.telegram.conftest import Seed, close_served, served
 from tests.telegram.fake_api import FakeBotAPI
 from tests.telegram.updates import Person, Updates
 
@@ -26,20 +25,21 @@ PATH = "/telegram/webhook"
 
 @pytest.fixture
 async def endpoint(
-    api: FakeBotAPI, tg_settings: Settings, seeded: tuple[Services, Seed]
+    api: FakeBotAPI, library: str, seeded: tuple[Services, Seed]
 ) -> AsyncIterator[str]:
     services, _ = seeded
-    telegram = assemble(services, create_bot(tg_settings))
-    await connect(telegram)
-    app = create_webhook_app(telegram.dispatcher, telegram.bot, path=PATH, secret=SECRET)
+    telegram = served(services, library)
+    await telegram.connect()
+    app = telegram.webhook_app(path=PATH, secret=SECRET)
+    await telegram.startup()
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     host, port = runner.addresses[0][:2]
     yield f"http://{host}:{port}{PATH}"
     await runner.cleanup()
-    await telegram.dispatcher.emit_shutdown()
-    await close_bot_session(telegram.bot)
+    await telegram.shutdown()
+    await close_served(telegram)
 
 
 async def _post(url: str, update: dict, headers: dict[str, str]) -> int:

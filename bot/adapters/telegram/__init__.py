@@ -1,14 +1,18 @@
-"""Telegram through aiogram 3.
+"""Telegram through aiogram 3 (TELEGRAM_LIBRARY=aiogram).
 
+What every Telegram library shares (reading updates, limits, menus, the error taxonomy,
+pacing, the transport's logic, serving) is in bot/adapters/botapi/; here only what aiogram
+needs:
 - `factory`: the Bot (honouring TELEGRAM_API_BASE), the engine and the dispatcher, wired;
 - `routes`: private chats, groups and button presses, each on its own router;
-- `inbound`: aiogram's Message and CallbackQuery as the engine's Incoming;
-- `transport`: the engine's Transport on the Bot API (429, 403 and other refusals);
-- `pacing`: one chat at a time, under Telegram's overall message rate;
-- `menu`: the command list in Chinese and English;
+- `inbound`: aiogram's Message and CallbackQuery handed to the shared reading;
+- `reading`: polling and the webhook, each update stored in the inbox before it is confirmed;
+- `durable`: the inbox's recovery and the senders around the dispatcher;
+- `transport`: the Bot API calls of the shared transport;
+- `menu`: setMyCommands and deleteMyCommands;
 - `webhook`: the aiohttp application for webhook mode, behind Telegram's secret header.
 """
 
-from bot.adapters.telegram.factory import TelegramBot, assemble, connect, create_bot
+from bot.adapters.telegram.factory import TelegramBot, assemble, build, connect, create_bot
 
-__all__ = ["TelegramBot", "assemble", "connect", "create_bot"]
+__all__ = ["TelegramBot", "assemble", "build", "connect", "create_bot"]

@@ -1,20 +1,15 @@
-"""Nothing lost to a crash: Telegram's updates go through the inbox, replies through the outbox.
+"""The inbox and outbox around aiogram's dispatcher (what they do: bot/adapters/botapi/serving.py).
 
-- Polling stores each batch in the inbox before asking for the next one (which confirms the
-  batch to Telegram), and the webhook stores the update before it answers 200
-  (`reading.py`). The engine marks an update handled with what handling it changed.
+- Polling stores each batch in the inbox before asking for the next one, and the webhook
+  stores the update before it answers 200 (`reading.py`).
 - At start, before polling or the webhook take anything new, the updates a killed process
-  stored and never handled are handled, oldest first; then the outbox delivers, and keeps
-  delivering, whatever is owed (`bot/engine/outbox.py`), and the bulk sender sends the
-  broadcasts (`bot/engine/bulk.py`).
+  stored and never handled are handled, oldest first; then the senders start.
 - An update nothing handles (a kind the bot ignores) is marked handled as it passes, so it is
   not offered again at the next start.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +17,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import TelegramObject, Update
 
+from bot.adapters.botapi.serving import Senders, recover
 from bot.adapters.telegram.reading import read_update
 from bot.engine.engine import Engine
 from bot.engine.inbox import Inbox
@@ -36,8 +32,7 @@ class Durability:
 
     def __init__(self, engine: Engine, inbox: Inbox) -> None:
         self.engine, self.inbox = engine, inbox
-        self._stop = asyncio.Event()
-        self._senders: list[asyncio.Task[None]] = []
+        self.senders = Senders(engine)
 
     def install(self, dispatcher: Dispatcher) -> None:
         dispatcher.update.outer_middleware(self.settle)
@@ -60,30 +55,17 @@ class Durability:
 
     async def startup(self, bot: Bot, dispatcher: Dispatcher) -> None:
         """Handles what a killed predecessor left, then starts delivering the outbox."""
-        if not self.engine.services.settings.redis_url:
-            # The only process: every claim on an outbox row was its killed predecessor's.
-            await self.engine.outbox.release_claims()
-        left = await self.inbox.pending()
-        if left:
-            log.info("handling %d update(s) stored before the last stop", len(left))
-        for payload in left:
+
+        async def handle(payload: dict[str, Any]) -> None:
             update = read_update(payload, bot)
             if update is None:
                 await self.inbox.mark_handled(payload["update_id"])
-                continue
-            await dispatcher.feed_update(bot, update)
-        await self.inbox.prune()
-        self._stop.clear()
-        self._senders = [
-            asyncio.create_task(self.engine.outbox.run(self._stop)),
-            asyncio.create_task(self.engine.bulk.run(self._stop)),
-        ]
+            else:
+                await dispatcher.feed_update(bot, update)
+
+        await recover(self.engine, self.inbox, handle)
+        self.senders.start()
 
     async def shutdown(self) -> None:
-        """Stops the senders after their current round; what is still owed (a broadcast half
-        sent included) waits for the next start."""
-        self._stop.set()
-        for sender in self._senders:
-            with contextlib.suppress(Exception):
-                await sender
-        self._senders = []
+        """Stops the senders after their current round."""
+        await self.senders.stop()

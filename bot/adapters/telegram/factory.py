@@ -1,4 +1,5 @@
-"""Wiring for one Telegram bot: the aiogram Bot, the transport, the engine, the dispatcher.
+"""Wiring for one Telegram bot through aiogram: the Bot, the transport, the engine, the
+dispatcher, served as `courtyard run` asks (bot/adapters/botapi/serving.py: `Served`).
 
 `courtyard run` and the tests build the bot with the same functions.
 """
@@ -8,23 +9,28 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import aiogram
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import ClientDecodeError, TelegramAPIError, TelegramUnauthorizedError
 from aiogram.types import User
-from sqlalchemy import select
+from aiohttp import web
 
-from bot.adapters.telegram.menu import register_commands, register_team_commands
-from bot.adapters.telegram.pacing import Pacer, RedisSchedule
+from bot.adapters.botapi.errors import ConnectFailed
+from bot.adapters.botapi.limits import redact
+from bot.adapters.botapi.pacing import Pacer, RedisSchedule
+from bot.adapters.botapi.serving import set_menus
+from bot.adapters.telegram.menu import AiogramMenus
 from bot.adapters.telegram.routes import create_dispatcher
 from bot.adapters.telegram.transport import TelegramTransport
+from bot.adapters.telegram.webhook import create_webhook_app
 from bot.app import build_engine
 from bot.engine.engine import Engine
 from bot.engine.inbox import Inbox
 from bot.redis_client import redis_client
 from bot.services import Services
 from bot.settings import Settings
-from storage.models import ChatBinding, ChatPurpose, Person, StaffMember, StaffRole
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +44,65 @@ class TelegramBot:
     engine: Engine
     transport: TelegramTransport
     services: Services
+
+    @property
+    def library(self) -> str:
+        return f"aiogram {aiogram.__version__}"
+
+    async def connect(self) -> str | None:
+        try:
+            me = await connect(self)
+        except TelegramUnauthorizedError as exc:
+            raise ConnectFailed(redact(str(exc), self.bot.token), unauthorized=True) from exc
+        except (TelegramAPIError, ClientDecodeError) as exc:
+            raise ConnectFailed(redact(str(exc), self.bot.token)) from exc
+        return me.username
+
+    async def serve_polling(
+        self, *, handle_signals: bool = True, polling_timeout: int = 30
+    ) -> None:
+        """aiogram asks only for the update kinds the routers handle, and confirms an update
+        only by asking for the next ones (after storing them: reading.py)."""
+        # Telegram refuses getUpdates while a webhook is set; updates already queued are kept.
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.dispatcher.start_polling(
+            self.bot,
+            polling_timeout=polling_timeout,
+            handle_signals=handle_signals,
+            # close() closes the session after the database work of the last updates is done.
+            close_bot_session=False,
+        )
+
+    async def stop_polling(self) -> None:
+        await self.dispatcher.stop_polling()
+
+    def webhook_app(self, *, path: str, secret: str) -> web.Application:
+        return create_webhook_app(self.dispatcher, self.bot, path=path, secret=secret)
+
+    async def startup(self) -> None:
+        await self.dispatcher.emit_startup(bot=self.bot, dispatcher=self.dispatcher)
+
+    async def shutdown(self) -> None:
+        await self.dispatcher.emit_shutdown(bot=self.bot, dispatcher=self.dispatcher)
+
+    async def set_webhook(self, url: str, *, secret: str) -> None:
+        try:
+            await self.bot.set_webhook(
+                url=url,
+                secret_token=secret,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
+        except TelegramAPIError as exc:
+            raise ConnectFailed(redact(str(exc), self.bot.token)) from exc
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+
+
+def build(services: Services) -> TelegramBot:
+    """The bot of `services.settings`, assembled (`courtyard run` with TELEGRAM_LIBRARY=aiogram)."""
+    return assemble(services, create_bot(services.settings))
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -71,41 +136,6 @@ async def connect(telegram: TelegramBot) -> User:
     if me.username:
         # Deep links (t.me/<name>?start=...) and "/help@<name>" in groups need the real name.
         telegram.services.bot_username = me.username
-    await register_commands(
-        telegram.bot,
-        telegram.services.flows,
-        default_locale=telegram.services.settings.default_locale,
-    )
-    staff_chats, team = await _team(telegram.services)
-    await register_team_commands(
-        telegram.bot,
-        telegram.services.flows,
-        default_locale=telegram.services.settings.default_locale,
-        staff_chats=staff_chats,
-        team=team,
-    )
+    await set_menus(telegram.services, AiogramMenus(telegram.bot))
     log.info("connected to Telegram as @%s", me.username)
     return me
-
-
-async def _team(services: Services) -> tuple[list[int], list[tuple[int, bool]]]:
-    """The staff chats, and every staff member and manager as (Telegram id, is manager)."""
-    async with services.db.read() as session:
-        chats = list(
-            await session.scalars(
-                select(ChatBinding.chat_id).where(ChatBinding.purpose == ChatPurpose.STAFF)
-            )
-        )
-        rows = await session.execute(
-            select(Person.telegram_id, StaffMember.role)
-            .join(StaffMember, StaffMember.person_id == Person.id)
-            .where(StaffMember.active.is_(True), Person.telegram_id.is_not(None))
-        )
-        managers: dict[int, bool] = {}
-        for telegram_id, role in rows:
-            if telegram_id is None:
-                continue
-            managers[telegram_id] = managers.get(telegram_id, False) or role is StaffRole.MANAGER
-    for telegram_id in services.settings.manager_ids:
-        managers[telegram_id] = True
-    return chats, sorted(managers.items())

@@ -8,7 +8,6 @@ dispatcher's workflow data: a handler names `engine` in its signature and gets i
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
@@ -19,6 +18,7 @@ from aiogram.enums import ChatType
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, TelegramObject, Update
 
+from bot.adapters.botapi import serving
 from bot.adapters.telegram.durable import Durability
 from bot.adapters.telegram.inbound import (
     GROUP_CHATS,
@@ -32,9 +32,6 @@ from bot.engine.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
-# How long shutdown waits for updates already being handled (a reply half-sent, a commit).
-DRAIN_TIMEOUT = 10.0
-
 
 class ChatTypeFilter(Filter):
     """Lets through messages from chats of the given Telegram types.
@@ -45,22 +42,16 @@ class ChatTypeFilter(Filter):
     engine's per-user lock is taken.
     """
 
-    def __init__(self, *types: ChatType) -> None:
+    def __init__(self, *types: ChatType | str) -> None:
         self.types = frozenset(types)
 
     async def __call__(self, message: Message) -> bool:
         return message.chat.type in self.types
 
 
-class Inflight:
+class Inflight(serving.Inflight):
     """An outer middleware that counts updates being handled, so that shutdown waits for them
     instead of closing the database under a reply."""
-
-    def __init__(self, *, grace: float = DRAIN_TIMEOUT) -> None:
-        self.grace = grace
-        self.count = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
 
     async def __call__(
         self,
@@ -68,23 +59,8 @@ class Inflight:
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        self.count += 1
-        self._idle.clear()
-        try:
+        async with self.track():
             return await handler(event, data)
-        finally:
-            self.count -= 1
-            if not self.count:
-                self._idle.set()
-
-    async def drain(self) -> None:
-        """Waits, at most `grace` seconds, until no update is being handled."""
-        if self.count:
-            log.info("letting %s update(s) in progress finish", self.count)
-        try:
-            await asyncio.wait_for(self._idle.wait(), self.grace)
-        except TimeoutError:
-            log.warning("%s update(s) still in progress at shutdown", self.count)
 
 
 async def on_private_message(

@@ -11,11 +11,10 @@ import logging
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
+from bot.adapters.botapi.webhook import SECRET_HEADER
 from bot.adapters.telegram.reading import TolerantRequestHandler
 
 log = logging.getLogger(__name__)
-
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class SecretCheckedHandler(TolerantRequestHandler):
