@@ -34,7 +34,16 @@ from typing import Any
 from sqlalchemy import Select, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.engine.outbox import LEASE, Outbox, enqueue, message_of, payload_of
+from bot.engine.outbox import (
+    LEASE,
+    MAX_UNEXPECTED_ATTEMPTS,
+    Outbox,
+    backoff,
+    enqueue,
+    idle,
+    message_of,
+    payload_of,
+)
 from bot.engine.replies import Delivered, Edit, RetryLater, Send, Undeliverable
 from bot.i18n import translate
 from storage import quiet_hours
@@ -56,8 +65,6 @@ log = logging.getLogger(__name__)
 FLUSH_EVERY = 0.25
 PROGRESS_EVERY = timedelta(seconds=3)
 POLL_INTERVAL = 0.5
-RETRY_BACKOFF = (1.0, 2.0, 5.0, 15.0, 30.0, 60.0)
-MAX_UNEXPECTED_ATTEMPTS = 8
 # Rows looked up per statement when checking who is blocked.
 CHUNK = 500
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
@@ -362,10 +369,7 @@ class BulkSender:
             if taken:
                 continue
             self._wake.clear()
-            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-            await asyncio.wait(waits, timeout=POLL_INTERVAL, return_when=asyncio.FIRST_COMPLETED)
-            for waiting in waits:
-                waiting.cancel()
+            await idle(stop, self._wake, POLL_INTERVAL)
 
     async def send_due(self, stop: asyncio.Event | None = None) -> int:
         """Claims a batch of due rows, sends it, records every outcome; returns how many rows
@@ -571,7 +575,7 @@ class BulkSender:
         assert outcome.later is not None
         if outcome.later.delay is not None:
             return outcome.later.delay
-        return RETRY_BACKOFF[min(outcome.row.attempts, len(RETRY_BACKOFF)) - 1]
+        return backoff(outcome.row.attempts)
 
     async def _progress(
         self, session: AsyncSession, broadcast_ids: set[int], now: datetime

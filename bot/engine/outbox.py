@@ -63,6 +63,20 @@ BATCH = 200
 SEND, EDIT = "send", "edit"
 
 
+def backoff(attempts: int) -> float:
+    """Seconds to wait after the `attempts`-th failed try of a server or network error."""
+    return RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF)) - 1]
+
+
+async def idle(stop: asyncio.Event, wake: asyncio.Event, every: float) -> None:
+    """Waits until `stop` or `wake` is set, or `every` seconds pass (a sender between
+    rounds: woken when there is new work, looking anyway `every` seconds)."""
+    waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    await asyncio.wait(waits, timeout=every, return_when=asyncio.FIRST_COMPLETED)
+    for waiting in waits:
+        waiting.cancel()
+
+
 class Transport(Protocol):
     """What a messenger adapter does for the outbox and the engine.
 
@@ -314,10 +328,7 @@ class Outbox:
             if looked >= BATCH:
                 continue
             self._wake.clear()
-            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-            await asyncio.wait(waits, timeout=POLL_INTERVAL, return_when=asyncio.FIRST_COMPLETED)
-            for waiting in waits:
-                waiting.cancel()
+            await idle(stop, self._wake, POLL_INTERVAL)
 
     async def _deliver_one(self, row_id: int) -> None:
         claimed = await self._claim(row_id)
@@ -450,7 +461,7 @@ class Outbox:
     async def _retry(self, claimed: Claimed, later: RetryLater) -> None:
         delay = later.delay
         if delay is None:
-            delay = RETRY_BACKOFF[min(claimed.attempts, len(RETRY_BACKOFF)) - 1]
+            delay = backoff(claimed.attempts)
         log.warning(
             "outbox: row %s not delivered (%s); trying again in %.0f s",
             claimed.id,
